@@ -1,0 +1,27 @@
+namespace ChatRoom.Auth;
+
+/// <summary>The rule every user name follows: 1 to 64 characters, none of them white space or control characters.</summary>
+public static class UserNames
+{
+    /// <summary>Longest accepted user name.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>Whether <paramref name="name"/> is a well-formed user name.</summary>
+    public static bool IsValid(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > MaxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

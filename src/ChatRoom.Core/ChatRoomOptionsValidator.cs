@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatRoom;
+
+/// <summary>Checks <see cref="ChatRoomOptions"/> so that a bad value fails at start with a message naming it.</summary>
+public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ChatRoomOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.MaxFailedLogins < 1)
+        {
+            failures.Add($"{nameof(ChatRoomOptions.MaxFailedLogins)} must be at least 1 (was {options.MaxFailedLogins}).");
+        }
+
+        RequirePositive(failures, nameof(ChatRoomOptions.LockoutDuration), options.LockoutDuration);
+        RequirePositive(failures, nameof(ChatRoomOptions.HeartbeatTimeout), options.HeartbeatTimeout);
+        RequirePositive(failures, nameof(ChatRoomOptions.ConsentTimeout), options.ConsentTimeout);
+        RequirePositive(failures, nameof(ChatRoomOptions.PeerGrantLifetime), options.PeerGrantLifetime);
+        if (options.MaxMessageLength < 1)
+        {
+            failures.Add($"{nameof(ChatRoomOptions.MaxMessageLength)} must be at least 1 (was {options.MaxMessageLength}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void RequirePositive(List<string> failures, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"{name} must be greater than zero (was {value}).");
+        }
+    }
+}

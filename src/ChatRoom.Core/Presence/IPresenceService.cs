@@ -1,0 +1,23 @@
+namespace ChatRoom.Presence;
+
+/// <summary>Who is online. Each user has at most one session; a second login takes over.</summary>
+public interface IPresenceService
+{
+    /// <summary>Starts a session for <paramref name="user"/>, ending (displacing) any earlier one.</summary>
+    ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the session is alive. False when it is no longer current (ended, displaced or expired).</summary>
+    ValueTask<bool> HeartbeatAsync(SessionId session, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the session if it is still the user's current one; returns it, or null if it had already ended.</summary>
+    ValueTask<SessionInfo?> LogoutAsync(SessionId session, string user, LogoutReason reason, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's current session, or null when offline.</summary>
+    ValueTask<SessionInfo?> FindAsync(string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Every online session, in no particular order.</summary>
+    ValueTask<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Ends every session whose last heartbeat is older than the heartbeat timeout and returns them. The host calls this on its timer.</summary>
+    ValueTask<IReadOnlyList<SessionInfo>> SweepAsync(CancellationToken cancellationToken = default);
+}

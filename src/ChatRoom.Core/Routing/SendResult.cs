@@ -1,0 +1,45 @@
+using ChatRoom.Messaging;
+
+namespace ChatRoom.Routing;
+
+/// <summary>What the router did with a direct message.</summary>
+public enum SendOutcome
+{
+    /// <summary>Handed to the recipient's live session.</summary>
+    Delivered,
+
+    /// <summary>The recipient is offline (or unreachable); stored until their next login.</summary>
+    StoredOffline,
+
+    /// <summary>Not accepted; see <see cref="SendResult.Refusal"/>.</summary>
+    Refused,
+}
+
+/// <summary>Why a message was refused.</summary>
+public enum RefusalReason
+{
+    /// <summary>The text is empty or only white space.</summary>
+    Empty,
+
+    /// <summary>The text is longer than the configured limit.</summary>
+    TooLong,
+
+    /// <summary>The recipient is not a known user.</summary>
+    UnknownUser,
+
+    /// <summary>The recipient has blocked the sender.</summary>
+    Blocked,
+}
+
+/// <summary>The outcome of a direct send.</summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Message">The accepted message with its id, or null when refused.</param>
+/// <param name="Refusal">Why it was refused, when <paramref name="Outcome"/> is <see cref="SendOutcome.Refused"/>.</param>
+public sealed record SendResult(SendOutcome Outcome, ChatMessage? Message, RefusalReason? Refusal = null);
+
+/// <summary>The outcome of a broadcast.</summary>
+/// <param name="Message">The accepted message, or null when refused.</param>
+/// <param name="Recipients">How many online users received it.</param>
+/// <param name="Skipped">How many online users were skipped because they blocked the sender.</param>
+/// <param name="Refusal">Why it was refused, or null.</param>
+public sealed record BroadcastResult(ChatMessage? Message, int Recipients, int Skipped, RefusalReason? Refusal = null);

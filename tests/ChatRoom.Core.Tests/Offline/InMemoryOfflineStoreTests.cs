@@ -1,0 +1,54 @@
+using ChatRoom.Messaging;
+using ChatRoom.Offline;
+
+namespace ChatRoom.Core.Tests.Offline;
+
+public sealed class InMemoryOfflineStoreTests
+{
+    private readonly InMemoryOfflineStore _store = new();
+
+    [Fact]
+    public async Task Messages_come_back_in_arrival_order_and_stay_until_acknowledged()
+    {
+        var a = Message("one");
+        var b = Message("two");
+        await _store.AppendAsync("seas", a);
+        await _store.AppendAsync("seas", b);
+
+        Assert.Equal([a, b], await _store.PeekAsync("seas", 10));
+        Assert.Equal([a, b], await _store.PeekAsync("seas", 10));
+    }
+
+    [Fact]
+    public async Task Peek_returns_at_most_the_number_asked()
+    {
+        var a = Message("one");
+        await _store.AppendAsync("seas", a);
+        await _store.AppendAsync("seas", Message("two"));
+
+        Assert.Equal([a], await _store.PeekAsync("seas", 1));
+    }
+
+    [Fact]
+    public async Task Acknowledging_removes_only_the_listed_messages()
+    {
+        var a = Message("one");
+        var b = Message("two");
+        await _store.AppendAsync("seas", a);
+        await _store.AppendAsync("seas", b);
+
+        await _store.AcknowledgeAsync("seas", [a.Id, MessageId.New(TimeProvider.System)]);
+
+        Assert.Equal([b], await _store.PeekAsync("seas", 10));
+    }
+
+    [Fact]
+    public async Task A_user_with_nothing_stored_gets_nothing()
+    {
+        Assert.Empty(await _store.PeekAsync("nobody", 10));
+        await _store.AcknowledgeAsync("nobody", [MessageId.New(TimeProvider.System)]);
+    }
+
+    private static ChatMessage Message(string text)
+        => new(MessageId.New(TimeProvider.System), MessageKind.Direct, "columbia", "seas", text, CoreHarness.Start);
+}

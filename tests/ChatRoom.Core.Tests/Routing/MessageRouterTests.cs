@@ -1,0 +1,226 @@
+using ChatRoom.Blocking;
+using ChatRoom.Events;
+using ChatRoom.Messaging;
+using ChatRoom.Offline;
+using ChatRoom.Routing;
+using ChatRoom.Sessions;
+using NSubstitute;
+
+namespace ChatRoom.Core.Tests.Routing;
+
+public sealed class MessageRouterTests : IDisposable
+{
+    private readonly CoreHarness _core = CoreHarness.Create(o => o.MaxMessageLength = 10);
+
+    private IMessageRouter Router => _core.Get<IMessageRouter>();
+
+    private IBlacklistService Blacklist => _core.Get<IBlacklistService>();
+
+    private IOfflineStore Offline => _core.Get<IOfflineStore>();
+
+    public void Dispose() => _core.Dispose();
+
+    [Fact]
+    public async Task A_message_to_an_online_user_is_delivered_now()
+    {
+        var columbia = await _core.OnlineAsync("columbia");
+
+        var result = await Router.SendAsync("seas", "columbia", "123");
+
+        Assert.Equal(SendOutcome.Delivered, result.Outcome);
+        var notice = Assert.IsType<MessageNotice>(Assert.Single(_core.NoticesFor(columbia)));
+        Assert.Equal(new ChatMessage(result.Message!.Id, MessageKind.Direct, "seas", "columbia", "123", CoreHarness.Start), notice.Message);
+        Assert.False(notice.FromOfflineStore);
+        Assert.Single(_core.Events.OfType<MessageDelivered>());
+    }
+
+    [Fact]
+    public async Task A_message_to_an_offline_user_is_stored()
+    {
+        var result = await Router.SendAsync("seas", "columbia", "123");
+
+        Assert.Equal(SendOutcome.StoredOffline, result.Outcome);
+        Assert.Equal([result.Message!], await Offline.PeekAsync("columbia", 10));
+        Assert.Single(_core.Events.OfType<MessageStoredOffline>());
+    }
+
+    [Fact]
+    public async Task A_recipient_whose_connection_cannot_take_it_gets_it_stored_instead()
+    {
+        var columbia = await _core.OnlineAsync("columbia");
+        _core.Outbox.TryPost(columbia.Id, Arg.Any<SessionNotice>()).Returns(false);
+
+        var result = await Router.SendAsync("seas", "columbia", "123");
+
+        Assert.Equal(SendOutcome.StoredOffline, result.Outcome);
+        Assert.Single(await Offline.PeekAsync("columbia", 10));
+    }
+
+    [Theory]
+    [InlineData("", RefusalReason.Empty)]
+    [InlineData("   ", RefusalReason.Empty)]
+    [InlineData("01234567890", RefusalReason.TooLong)]
+    public async Task Bad_text_is_refused(string text, RefusalReason reason)
+    {
+        await _core.OnlineAsync("columbia");
+
+        var result = await Router.SendAsync("seas", "columbia", text);
+
+        Assert.Equal(new SendResult(SendOutcome.Refused, null, reason), result);
+        Assert.Empty(_core.Outbox.ReceivedCalls());
+        Assert.Equal(reason, Assert.Single(_core.Events.OfType<MessageRefused>()).Reason);
+    }
+
+    [Fact]
+    public async Task Text_exactly_at_the_limit_is_accepted()
+    {
+        Assert.Equal(SendOutcome.StoredOffline, (await Router.SendAsync("seas", "columbia", "0123456789")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_message_to_an_unknown_user_is_refused()
+    {
+        Assert.Equal(RefusalReason.UnknownUser, (await Router.SendAsync("seas", "nobody", "hi")).Refusal);
+        Assert.Empty(await Offline.PeekAsync("nobody", 10));
+    }
+
+    [Fact]
+    public async Task A_message_to_someone_who_blocked_the_sender_is_refused_and_neither_delivered_nor_stored()
+    {
+        var columbia = await _core.OnlineAsync("columbia");
+        await Blacklist.BlockAsync("columbia", "seas");
+
+        var result = await Router.SendAsync("seas", "columbia", "hi");
+
+        Assert.Equal(RefusalReason.Blocked, result.Refusal);
+        Assert.Empty(_core.NoticesFor(columbia));
+        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+    }
+
+    [Fact]
+    public async Task The_blocker_can_still_message_the_blocked_user()
+    {
+        await Blacklist.BlockAsync("columbia", "seas");
+
+        Assert.NotEqual(SendOutcome.Refused, (await Router.SendAsync("columbia", "seas", "hi")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_broadcast_reaches_everyone_online_but_the_sender_and_those_who_blocked_the_sender()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        var columbia = await _core.OnlineAsync("columbia");
+        var foobar = await _core.OnlineAsync("foobar");
+        await Blacklist.BlockAsync("foobar", "seas");
+
+        var result = await Router.BroadcastAsync("seas", "321");
+
+        Assert.Equal(1, result.Recipients);
+        Assert.Equal(1, result.Skipped);
+        Assert.Equal(MessageKind.Broadcast, Assert.IsType<MessageNotice>(Assert.Single(_core.NoticesFor(columbia))).Message.Kind);
+        Assert.Empty(_core.NoticesFor(seas));
+        Assert.Empty(_core.NoticesFor(foobar));
+        Assert.Equal(1, Assert.Single(_core.Events.OfType<BroadcastSent>()).Skipped);
+    }
+
+    [Fact]
+    public async Task A_broadcast_when_everyone_blocked_the_sender_reaches_nobody_and_says_so()
+    {
+        await _core.OnlineAsync("seas");
+        await _core.OnlineAsync("columbia");
+        await _core.OnlineAsync("foobar");
+        await Blacklist.BlockAsync("columbia", "seas");
+        await Blacklist.BlockAsync("foobar", "seas");
+
+        var result = await Router.BroadcastAsync("seas", "anyone?");
+
+        Assert.Equal((0, 2), (result.Recipients, result.Skipped));
+        Assert.NotNull(result.Message);
+    }
+
+    [Fact]
+    public async Task An_empty_broadcast_is_refused()
+    {
+        await _core.OnlineAsync("columbia");
+
+        var result = await Router.BroadcastAsync("seas", " ");
+
+        Assert.Equal(RefusalReason.Empty, result.Refusal);
+        Assert.Empty(_core.Outbox.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task Presence_goes_to_everyone_except_users_the_subject_has_blocked()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        var columbia = await _core.OnlineAsync("columbia");
+        var foobar = await _core.OnlineAsync("foobar");
+        await Blacklist.BlockAsync("seas", "foobar");
+
+        await Router.AnnouncePresenceAsync(seas, online: false);
+
+        Assert.Equal([new PresenceNotice("seas", false)], _core.NoticesFor(columbia));
+        Assert.Empty(_core.NoticesFor(foobar));
+        Assert.Empty(_core.NoticesFor(seas));
+    }
+
+    [Fact]
+    public async Task Stored_messages_are_handed_over_at_login_oldest_first_and_then_removed()
+    {
+        await Router.SendAsync("seas", "columbia", "one");
+        _core.Time.Advance(TimeSpan.FromSeconds(1));
+        await Router.SendAsync("foobar", "columbia", "two");
+        var columbia = await _core.OnlineAsync("columbia");
+
+        var handed = await Router.DeliverOfflineAsync(columbia);
+
+        Assert.Equal(2, handed);
+        var notices = _core.NoticesFor(columbia).Cast<MessageNotice>().ToList();
+        Assert.Equal(["one", "two"], notices.Select(n => n.Message.Text));
+        Assert.All(notices, n => Assert.True(n.FromOfflineStore));
+        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+    }
+
+    [Fact]
+    public async Task More_stored_messages_than_one_page_are_all_handed_over_in_order()
+    {
+        var count = 2 * 256 + 3;
+        for (var i = 0; i < count; i++)
+        {
+            await Router.SendAsync("seas", "columbia", $"m{i}");
+        }
+
+        var columbia = await _core.OnlineAsync("columbia");
+
+        Assert.Equal(count, await Router.DeliverOfflineAsync(columbia));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"m{i}"), _core.NoticesFor(columbia).Cast<MessageNotice>().Select(n => n.Message.Text));
+    }
+
+    [Fact]
+    public async Task Stored_messages_from_a_user_blocked_since_are_withheld()
+    {
+        await Router.SendAsync("seas", "columbia", "by seas");
+        await Router.SendAsync("foobar", "columbia", "by foobar");
+        await Blacklist.BlockAsync("columbia", "seas");
+        var columbia = await _core.OnlineAsync("columbia");
+
+        Assert.Equal(1, await Router.DeliverOfflineAsync(columbia));
+
+        Assert.Equal(["by foobar"], _core.NoticesFor(columbia).Cast<MessageNotice>().Select(n => n.Message.Text));
+        Assert.Equal(new OfflineMessagesWithheld(CoreHarness.Start, "columbia", "seas", 1), Assert.Single(_core.Events.OfType<OfflineMessagesWithheld>()));
+        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+    }
+
+    [Fact]
+    public async Task Hand_over_stops_when_the_session_becomes_unreachable_and_keeps_the_rest()
+    {
+        await Router.SendAsync("seas", "columbia", "one");
+        await Router.SendAsync("seas", "columbia", "two");
+        var columbia = await _core.OnlineAsync("columbia");
+        _core.Outbox.TryPost(columbia.Id, Arg.Any<SessionNotice>()).Returns(true, false);
+
+        Assert.Equal(1, await Router.DeliverOfflineAsync(columbia));
+
+        Assert.Equal(["two"], (await Offline.PeekAsync("columbia", 10)).Select(m => m.Text));
+    }
+}
