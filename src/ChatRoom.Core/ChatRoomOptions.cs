@@ -18,6 +18,6 @@ public sealed class ChatRoomOptions
     /// <summary>How long a peer-to-peer grant stays valid after consent. Default 1 hour.</summary>
     public TimeSpan PeerGrantLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Longest message text in UTF-16 characters. Default 4096.</summary>
-    public int MaxMessageLength { get; set; } = 4096;
+    /// <summary>Longest message text, in UTF-8 bytes. Default 4096 (4 KiB).</summary>
+    public int MaxMessageBytes { get; set; } = 4096;
 }

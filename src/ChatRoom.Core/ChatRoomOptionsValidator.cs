@@ -19,9 +19,9 @@ public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
         RequirePositive(failures, nameof(ChatRoomOptions.HeartbeatTimeout), options.HeartbeatTimeout);
         RequirePositive(failures, nameof(ChatRoomOptions.ConsentTimeout), options.ConsentTimeout);
         RequirePositive(failures, nameof(ChatRoomOptions.PeerGrantLifetime), options.PeerGrantLifetime);
-        if (options.MaxMessageLength < 1)
+        if (options.MaxMessageBytes < 1)
         {
-            failures.Add($"{nameof(ChatRoomOptions.MaxMessageLength)} must be at least 1 (was {options.MaxMessageLength}).");
+            failures.Add($"{nameof(ChatRoomOptions.MaxMessageBytes)} must be at least 1 (was {options.MaxMessageBytes}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

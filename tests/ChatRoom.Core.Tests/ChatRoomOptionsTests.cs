@@ -22,7 +22,7 @@ public sealed class ChatRoomOptionsTests
     [InlineData(nameof(ChatRoomOptions.HeartbeatTimeout))]
     [InlineData(nameof(ChatRoomOptions.ConsentTimeout))]
     [InlineData(nameof(ChatRoomOptions.PeerGrantLifetime))]
-    [InlineData(nameof(ChatRoomOptions.MaxMessageLength))]
+    [InlineData(nameof(ChatRoomOptions.MaxMessageBytes))]
     public void A_bad_value_fails_validation_with_a_message_naming_it(string name)
     {
         using var core = CoreHarness.Create(o =>
@@ -34,7 +34,7 @@ public sealed class ChatRoomOptionsTests
                 case nameof(ChatRoomOptions.HeartbeatTimeout): o.HeartbeatTimeout = TimeSpan.FromSeconds(-1); break;
                 case nameof(ChatRoomOptions.ConsentTimeout): o.ConsentTimeout = TimeSpan.Zero; break;
                 case nameof(ChatRoomOptions.PeerGrantLifetime): o.PeerGrantLifetime = TimeSpan.Zero; break;
-                case nameof(ChatRoomOptions.MaxMessageLength): o.MaxMessageLength = 0; break;
+                case nameof(ChatRoomOptions.MaxMessageBytes): o.MaxMessageBytes = 0; break;
             }
         });
 

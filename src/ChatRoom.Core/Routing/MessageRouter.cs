@@ -1,3 +1,4 @@
+using System.Text;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
 using ChatRoom.Events;
@@ -173,6 +174,6 @@ internal sealed class MessageRouter : IMessageRouter
             return RefusalReason.Empty;
         }
 
-        return text.Length > _options.CurrentValue.MaxMessageLength ? RefusalReason.TooLong : null;
+        return Encoding.UTF8.GetByteCount(text) > _options.CurrentValue.MaxMessageBytes ? RefusalReason.TooLong : null;
     }
 }

@@ -81,6 +81,8 @@ public sealed class CredentialFileTests
 
     [Theory]
     [InlineData("two words", "p")]
+    [InlineData(":colon", "p")]
+    [InlineData("#hash", "p")]
     [InlineData("seas", "")]
     public void In_code_users_are_validated(string user, string password)
     {

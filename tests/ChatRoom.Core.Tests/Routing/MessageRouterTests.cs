@@ -10,7 +10,7 @@ namespace ChatRoom.Core.Tests.Routing;
 
 public sealed class MessageRouterTests : IDisposable
 {
-    private readonly CoreHarness _core = CoreHarness.Create(o => o.MaxMessageLength = 10);
+    private readonly CoreHarness _core = CoreHarness.Create(o => o.MaxMessageBytes = 10);
 
     private IMessageRouter Router => _core.Get<IMessageRouter>();
 
@@ -69,6 +69,12 @@ public sealed class MessageRouterTests : IDisposable
         Assert.Equal(new SendResult(SendOutcome.Refused, null, reason), result);
         Assert.Empty(_core.Outbox.ReceivedCalls());
         Assert.Equal(reason, Assert.Single(_core.Events.OfType<MessageRefused>()).Reason);
+    }
+
+    [Fact]
+    public async Task The_limit_counts_UTF8_bytes_not_characters()
+    {
+        Assert.Equal(RefusalReason.TooLong, (await Router.SendAsync("seas", "columbia", "éééééé")).Refusal);
     }
 
     [Fact]

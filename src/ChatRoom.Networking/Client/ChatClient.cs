@@ -1,0 +1,451 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using ChatRoom.Auth;
+using ChatRoom.Blocking;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Protocol;
+using ChatRoom.Routing;
+using ChatRoom.Sessions;
+
+namespace ChatRoom.Client;
+
+/// <summary>The TCP implementation of <see cref="IChatClient"/>. Create with <see cref="ConnectAsync"/>; dispose to disconnect.</summary>
+public sealed class ChatClient : IChatClient
+{
+    private readonly ChatClientOptions _options;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<ReplyNotice>> _pending = new();
+    private readonly Channel<SessionNotice> _notices = Channel.CreateUnbounded<SessionNotice>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly TaskCompletionSource<HelloNotice> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Task _receiving;
+    private ITimer? _heartbeat;
+    private long _nextTag;
+    private string? _user;
+    private string _endReason = "connection-lost";
+    private int _disposed;
+
+    private ChatClient(ChatClientOptions options, Socket socket)
+    {
+        _options = options;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        _receiving = ReceiveLoopAsync();
+    }
+
+    /// <inheritdoc />
+    public HelloNotice ServerHello => _hello.Task.IsCompletedSuccessfully ? _hello.Task.Result : throw new InvalidOperationException("Not connected yet.");
+
+    /// <inheritdoc />
+    public string? User => Volatile.Read(ref _user);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<SessionNotice> Notices => _notices.Reader.ReadAllAsync();
+
+    /// <summary>Connects to the server and waits for its greeting.</summary>
+    /// <exception cref="ChatConnectionException">The server cannot be reached or does not greet within <see cref="ChatClientOptions.ConnectTimeout"/>.</exception>
+    public static async Task<ChatClient> ConnectAsync(ChatClientOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(options.Host, options.Port, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new ChatConnectionException($"cannot connect to {options.Host}:{options.Port}: {(ex is SocketException s ? s.Message : "timed out")}", ex);
+        }
+
+        var client = new ChatClient(options, socket);
+        try
+        {
+            await client._hello.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            return client;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChatConnectionException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw ex as ChatConnectionException ?? new ChatConnectionException($"{options.Host}:{options.Port} did not greet in time", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<LoginResult> LoginAsync(string user, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(password);
+        user = user.Trim();
+        password = password.Trim();
+        RequireWord(user, nameof(user));
+        RequireWord(password, nameof(password));
+        var args = _options.PeerPort is { } port ? new[] { user, password, port.ToString(CultureInfo.InvariantCulture) } : [user, password];
+        var reply = await RequestAsync(ClientVerb.Login, args, cancellationToken).ConfigureAwait(false);
+        if (reply.Ok)
+        {
+            Volatile.Write(ref _user, reply.Fields[0]);
+            StartHeartbeats();
+            return new LoginSuccess(reply.Fields[0]);
+        }
+
+        return reply.Head switch
+        {
+            ErrorCodes.WrongCredentials => new LoginInvalid(ParseInt(reply.Fields[0])),
+            ErrorCodes.Locked => new LoginLocked(TimeSpan.FromSeconds(ParseInt(reply.Fields[0]))),
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<SendReceipt> SendAsync(string to, string text, CancellationToken cancellationToken = default)
+    {
+        RequireUser(to, nameof(to));
+        RequireText(text);
+        var reply = await RequestAsync(ClientVerb.Message, [to, text], cancellationToken).ConfigureAwait(false);
+        if (reply.Ok)
+        {
+            var outcome = reply.Fields[0] == "delivered" ? SendOutcome.Delivered : SendOutcome.StoredOffline;
+            return new SendReceipt(outcome, ParseId(reply.Fields[2]));
+        }
+
+        return new SendReceipt(SendOutcome.Refused, null, ToRefusal(reply));
+    }
+
+    /// <inheritdoc />
+    public async Task<BroadcastReceipt> BroadcastAsync(string text, CancellationToken cancellationToken = default)
+    {
+        RequireText(text);
+        var reply = await RequestAsync(ClientVerb.Broadcast, [text], cancellationToken).ConfigureAwait(false);
+        return reply.Ok
+            ? new BroadcastReceipt(ParseId(reply.Fields[0]), ParseInt(reply.Fields[1]), ParseInt(reply.Fields[2]))
+            : new BroadcastReceipt(null, 0, 0, ToRefusal(reply));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> GetOnlineUsersAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(ClientVerb.Online, [], cancellationToken).ConfigureAwait(false);
+        return reply.Ok ? reply.Fields : throw Unexpected(reply);
+    }
+
+    /// <inheritdoc />
+    public async Task<BlockResult> BlockAsync(string user, CancellationToken cancellationToken = default)
+    {
+        RequireUser(user, nameof(user));
+        var reply = await RequestAsync(ClientVerb.Block, [user], cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            { Ok: true, Fields.Count: > 1 } => BlockResult.AlreadyBlocked,
+            { Ok: true } => BlockResult.Blocked,
+            { Head: ErrorCodes.CannotBlockSelf } => BlockResult.CannotBlockSelf,
+            { Head: ErrorCodes.UnknownUser } => BlockResult.UnknownUser,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<UnblockResult> UnblockAsync(string user, CancellationToken cancellationToken = default)
+    {
+        RequireUser(user, nameof(user));
+        var reply = await RequestAsync(ClientVerb.Unblock, [user], cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            { Ok: true } => UnblockResult.Unblocked,
+            { Head: ErrorCodes.NotBlocked } => UnblockResult.NotBlocked,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<ConsentRequestResult> RequestAddressAsync(string user, CancellationToken cancellationToken = default)
+    {
+        RequireUser(user, nameof(user));
+        var reply = await RequestAsync(ClientVerb.GetAddress, [user], cancellationToken).ConfigureAwait(false);
+        if (reply.Ok)
+        {
+            return new ConsentRequestResult(Asked: true);
+        }
+
+        return reply.Head == ErrorCodes.Refused && Enum.TryParse<ConsentRefusal>(reply.Fields[0].Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var reason)
+            ? new ConsentRequestResult(Asked: false, reason)
+            : throw Unexpected(reply);
+    }
+
+    /// <inheritdoc />
+    public async Task<ConsentAnswerResult> AnswerConsentAsync(string requester, bool allow, CancellationToken cancellationToken = default)
+    {
+        RequireUser(requester, nameof(requester));
+        var reply = await RequestAsync(ClientVerb.Consent, [requester, allow ? "yes" : "no"], cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            { Ok: true } => ConsentAnswerResult.Applied,
+            { Head: ErrorCodes.NoSuchRequest } => ConsentAnswerResult.NoSuchRequest,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task HeartbeatAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(ClientVerb.Heartbeat, [], cancellationToken).ConfigureAwait(false);
+        if (!reply.Ok)
+        {
+            throw Unexpected(reply);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task LogoutAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(ClientVerb.Logout, [], cancellationToken).ConfigureAwait(false);
+        if (!reply.Ok)
+        {
+            throw Unexpected(reply);
+        }
+
+        StopHeartbeats();
+        Volatile.Write(ref _user, null);
+    }
+
+    /// <summary>Closes the connection (without logging out: the server sees the user disconnect) and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        StopHeartbeats();
+        _endReason = _endReason == "connection-lost" ? "disposed" : _endReason;
+        await _closed.CancelAsync().ConfigureAwait(false);
+        _socket.Close();
+        await _receiving.ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _writeLock.Dispose();
+        _closed.Dispose();
+    }
+
+    /// <summary>Sends a raw line and waits for the reply carrying its tag; for tests and tools that speak the protocol directly.</summary>
+    internal async Task<ReplyNotice> RequestAsync(ClientVerb verb, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        if (_closed.IsCancellationRequested)
+        {
+            throw new ChatConnectionException("the connection is closed");
+        }
+
+        var tag = Interlocked.Increment(ref _nextTag).ToString(CultureInfo.InvariantCulture);
+        var answer = new TaskCompletionSource<ReplyNotice>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[tag] = answer;
+        var name = CommandTable.Get(verb).Name;
+        try
+        {
+            await WriteLineAsync(args.Count == 0 ? $"#{tag} {name}" : $"#{tag} {name} {string.Join(' ', args)}", cancellationToken).ConfigureAwait(false);
+            return await answer.Task.WaitAsync(_options.RequestTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new ChatConnectionException($"no answer to {name} within {_options.RequestTimeout.TotalSeconds:0.#} s", ex);
+        }
+        finally
+        {
+            _pending.TryRemove(tag, out _);
+        }
+    }
+
+    private async Task WriteLineAsync(string line, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Encoding.UTF8.GetBytes(line, _output);
+            _output.GetSpan(1)[0] = (byte)'\n';
+            _output.Advance(1);
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw new ChatConnectionException("the connection is closed", ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        await Task.Yield();
+        var framer = new LineFramer(_options.MaxLineBytes);
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(_closed.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (framer.TryRead(ref buffer, out var line) is var status && status != FrameStatus.NeedMore)
+                {
+                    if (status == FrameStatus.Line)
+                    {
+                        Dispatch(Encoding.UTF8.GetString(line));
+                    }
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // Closed by us or by the network: handled below alike.
+        }
+        finally
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+            Closed();
+        }
+    }
+
+    private void Dispatch(string line)
+    {
+        SessionNotice notice;
+        try
+        {
+            notice = WireFormat.Parse(line, User ?? string.Empty);
+        }
+        catch (FormatException)
+        {
+            // A line kind from a newer server: skip it rather than fail.
+            return;
+        }
+
+        switch (notice)
+        {
+            case ReplyNotice reply:
+                if (reply.Tag is not null && _pending.TryGetValue(reply.Tag, out var waiter))
+                {
+                    waiter.TrySetResult(reply);
+                }
+
+                break;
+            case HelloNotice hello:
+                _hello.TrySetResult(hello);
+                break;
+            default:
+                if (notice is ByeNotice bye)
+                {
+                    _endReason = bye.Reason;
+                }
+                else if (notice is DisplacedNotice)
+                {
+                    _endReason = "displaced";
+                }
+
+                _notices.Writer.TryWrite(notice);
+                break;
+        }
+    }
+
+    private void Closed()
+    {
+        StopHeartbeats();
+        _closed.Cancel();
+        var error = new ChatConnectionException($"the connection is closed ({_endReason})");
+        _hello.TrySetException(error);
+        foreach (var waiter in _pending.Values)
+        {
+            waiter.TrySetException(error);
+        }
+
+        _notices.Writer.TryWrite(new DisconnectedNotice(_endReason));
+        _notices.Writer.TryComplete();
+    }
+
+    private void StartHeartbeats()
+    {
+        var interval = _options.HeartbeatInterval ?? ServerHello.HeartbeatInterval;
+        var timer = _options.TimeProvider.CreateTimer(static state => ((ChatClient)state!).Beat(), this, interval, interval);
+        Interlocked.Exchange(ref _heartbeat, timer)?.Dispose();
+    }
+
+    private void StopHeartbeats() => Interlocked.Exchange(ref _heartbeat, null)?.Dispose();
+
+    private void Beat()
+    {
+        _ = BeatAsync();
+
+        async Task BeatAsync()
+        {
+            try
+            {
+                await HeartbeatAsync(_closed.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ChatConnectionException or ChatProtocolException or OperationCanceledException or ObjectDisposedException)
+            {
+                // A lost connection surfaces as DisconnectedNotice; a missed beat is retried on the next tick.
+            }
+        }
+    }
+
+    private static RefusalReason ToRefusal(ReplyNotice reply) => reply.Head switch
+    {
+        ErrorCodes.Blocked => RefusalReason.Blocked,
+        ErrorCodes.UnknownUser => RefusalReason.UnknownUser,
+        ErrorCodes.EmptyMessage or ErrorCodes.MissingArgument => RefusalReason.Empty,
+        ErrorCodes.MessageTooLong => RefusalReason.TooLong,
+        _ => throw Unexpected(reply),
+    };
+
+    private static ChatProtocolException Unexpected(ReplyNotice reply) => new(reply.Head, $"{reply.Head}: {reply.Text}");
+
+    private static void RequireUser(string user, string name)
+    {
+        if (!UserNames.IsValid(user))
+        {
+            throw new ArgumentException($"'{user}' is not a valid user name.", name);
+        }
+    }
+
+    private static void RequireWord(string word, string name)
+    {
+        if (word.Length == 0 || word.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw new ArgumentException("Must be one word without spaces or control characters.", name);
+        }
+    }
+
+    // A line break in the text would smuggle a second command onto the wire.
+    private static void RequireText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Any(c => char.IsControl(c) && c != '\t'))
+        {
+            throw new ArgumentException("The text may not contain line breaks or other control characters.", nameof(text));
+        }
+    }
+
+    private static int ParseInt(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static MessageId ParseId(string text)
+        => MessageId.TryParse(text, out var id) ? id : throw new ChatProtocolException(ErrorCodes.BadArgument, $"bad message id '{text}' from server");
+}

@@ -1,0 +1,65 @@
+namespace ChatRoom.Client;
+
+/// <summary>Settings of a <see cref="ChatClient"/>. Use <c>with</c> to derive variations.</summary>
+public sealed record ChatClientOptions
+{
+    /// <summary>The server's host name or address. Default <c>localhost</c>.</summary>
+    public string Host { get; init; } = "localhost";
+
+    /// <summary>The server's port. Default 5566.</summary>
+    public int Port { get; init; } = 5566;
+
+    /// <summary>How often to send heartbeats after login; null follows the interval the server announces. Default null.</summary>
+    public TimeSpan? HeartbeatInterval { get; init; }
+
+    /// <summary>How long to wait for the connection and the server's greeting. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to wait for the answer to a command. Default 30 s.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The port this client accepts peer-to-peer connections on, told to the server at login; null for none.</summary>
+    public int? PeerPort { get; init; }
+
+    /// <summary>Longest line accepted from the server, in bytes. Default 65536.</summary>
+    public int MaxLineBytes { get; init; } = 64 * 1024;
+
+    /// <summary>The clock for heartbeats and timeouts. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new ArgumentException($"{nameof(Host)} is required.", nameof(Host));
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"{nameof(Port)} must be from 1 to 65535 (was {Port}).", nameof(Port));
+        }
+
+        if (HeartbeatInterval is { } beat && beat <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(HeartbeatInterval)} must be greater than zero.", nameof(HeartbeatInterval));
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || RequestTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(ConnectTimeout)} and {nameof(RequestTimeout)} must be greater than zero.");
+        }
+
+        if (PeerPort is < 1 or > 65535)
+        {
+            throw new ArgumentException($"{nameof(PeerPort)} must be from 1 to 65535 (was {PeerPort}).", nameof(PeerPort));
+        }
+
+        if (MaxLineBytes < 1024)
+        {
+            throw new ArgumentException($"{nameof(MaxLineBytes)} must be at least 1024.", nameof(MaxLineBytes));
+        }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

@@ -1,0 +1,59 @@
+namespace ChatRoom.Protocol;
+
+/// <summary>The machine-readable codes of <c>error</c> lines.</summary>
+public static class ErrorCodes
+{
+    /// <summary>The line is longer than the server accepts.</summary>
+    public const string LineTooLong = "line-too-long";
+
+    /// <summary>The line is not valid UTF-8.</summary>
+    public const string InvalidUtf8 = "invalid-utf8";
+
+    /// <summary>The first word is not a command.</summary>
+    public const string UnknownCommand = "unknown-command";
+
+    /// <summary>A required parameter is missing.</summary>
+    public const string MissingArgument = "missing-argument";
+
+    /// <summary>A parameter is malformed, or there are too many.</summary>
+    public const string BadArgument = "bad-argument";
+
+    /// <summary>The command needs a login first.</summary>
+    public const string NotLoggedIn = "not-logged-in";
+
+    /// <summary>This connection is logged in already.</summary>
+    public const string AlreadyLoggedIn = "already-logged-in";
+
+    /// <summary>Unknown user or wrong password.</summary>
+    public const string WrongCredentials = "wrong-credentials";
+
+    /// <summary>The user name is locked after repeated failures.</summary>
+    public const string Locked = "locked";
+
+    /// <summary>No such user.</summary>
+    public const string UnknownUser = "unknown-user";
+
+    /// <summary>The recipient has blocked the sender.</summary>
+    public const string Blocked = "blocked";
+
+    /// <summary>The message text is empty.</summary>
+    public const string EmptyMessage = "empty-message";
+
+    /// <summary>The message text is over the limit.</summary>
+    public const string MessageTooLong = "message-too-long";
+
+    /// <summary>Blocking oneself.</summary>
+    public const string CannotBlockSelf = "cannot-block-self";
+
+    /// <summary>Unblocking someone not blocked.</summary>
+    public const string NotBlocked = "not-blocked";
+
+    /// <summary>A getaddress refused at once (offline, blocked, self, pending).</summary>
+    public const string Refused = "refused";
+
+    /// <summary>A consent answer with no open question.</summary>
+    public const string NoSuchRequest = "no-such-request";
+
+    /// <summary>The server could not complete the command.</summary>
+    public const string ServerError = "server-error";
+}

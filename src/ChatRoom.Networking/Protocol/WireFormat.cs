@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Sessions;
+
+namespace ChatRoom.Protocol;
+
+/// <summary>
+/// The server's lines: <c>kind [#tag] field* [:text]</c>. Fields are single words; free text, if any, comes last after a
+/// colon. <see cref="Write"/> and <see cref="Parse"/> are exact inverses for every notice kind.
+/// </summary>
+internal static class WireFormat
+{
+    public const int ProtocolVersion = 1;
+
+    public static void Write(IBufferWriter<byte> output, SessionNotice notice)
+    {
+        var line = new LineBuilder(output);
+        switch (notice)
+        {
+            case ReplyNotice reply:
+                line.Word(reply.Ok ? "ok" : "error");
+                if (reply.Tag is not null)
+                {
+                    line.Word("#" + reply.Tag);
+                }
+
+                line.Word(reply.Head);
+                foreach (var field in reply.Fields)
+                {
+                    line.Word(field);
+                }
+
+                line.Text(reply.Text);
+                break;
+            case MessageNotice { Message: var m } message:
+                line.Word(message.FromOfflineStore ? "offline" : m.Kind switch
+                {
+                    MessageKind.Broadcast => "broadcast",
+                    MessageKind.Private => "private",
+                    _ => "message",
+                });
+                line.Word(m.From);
+                line.Word(m.Id.ToString());
+                line.Word(m.SentAt.ToUnixTimeMilliseconds());
+                line.Text(m.Text);
+                break;
+            case PresenceNotice presence:
+                line.Word("presence");
+                line.Word(presence.User);
+                line.Word(presence.Online ? "online" : "offline");
+                break;
+            case ConsentRequestNotice request:
+                line.Word("consent-request");
+                line.Word(request.Requester);
+                break;
+            case AddressGrantedNotice granted:
+                line.Word("address");
+                line.Word(granted.Grant.Target);
+                line.Word(FormatAddress(granted.Address));
+                line.Word(granted.Port);
+                line.Word(granted.Grant.Token);
+                line.Word(granted.Grant.ExpiresAt.ToUnixTimeMilliseconds());
+                break;
+            case ConsentConfirmedNotice confirmed:
+                line.Word("grant");
+                line.Word(confirmed.Grant.Requester);
+                line.Word(confirmed.Grant.Token);
+                line.Word(confirmed.Grant.ExpiresAt.ToUnixTimeMilliseconds());
+                break;
+            case ConsentRefusedNotice refused:
+                line.Word("refused");
+                line.Word(refused.Target);
+                line.Word(Kebab(refused.Reason));
+                break;
+            case HelloNotice hello:
+                line.Word("hello");
+                line.Word(hello.ServerName);
+                line.Word(hello.ProtocolVersion);
+                line.Word(hello.HeartbeatInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture));
+                break;
+            case DisplacedNotice displaced:
+                line.Word("displaced");
+                line.Word(FormatAddress(displaced.NewAddress));
+                line.Text($"you logged in from {displaced.NewAddress}; this session is closed");
+                break;
+            case ByeNotice bye:
+                line.Word("bye");
+                line.Word(bye.Reason);
+                line.Text(bye.Text);
+                break;
+            default:
+                throw new ArgumentException($"No wire form for {notice.GetType().Name}.", nameof(notice));
+        }
+
+        line.End();
+    }
+
+    public static string Format(SessionNotice notice)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, notice);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan).TrimEnd('\n');
+    }
+
+    /// <summary>Parses one server line as <paramref name="self"/> (the logged-in user, who is the implied recipient or requester) receives it.</summary>
+    /// <exception cref="FormatException">The line is not a well-formed server line.</exception>
+    public static SessionNotice Parse(string line, string self)
+    {
+        var (kind, tag, fields, text) = Split(line);
+        try
+        {
+            return kind switch
+            {
+                "ok" => new ReplyNotice(tag, true, fields[0], fields[1..], text),
+                "error" => new ReplyNotice(tag, false, fields[0], fields[1..], text),
+                "message" or "broadcast" or "private" or "offline" => new MessageNotice(
+                    new ChatMessage(
+                        ParseId(fields[1]),
+                        kind switch { "broadcast" => MessageKind.Broadcast, "private" => MessageKind.Private, _ => MessageKind.Direct },
+                        fields[0],
+                        kind == "broadcast" ? null : self,
+                        text ?? string.Empty,
+                        ParseTime(fields[2])),
+                    FromOfflineStore: kind == "offline"),
+                "presence" => new PresenceNotice(fields[0], fields[1] switch
+                {
+                    "online" => true,
+                    "offline" => false,
+                    _ => throw new FormatException($"presence must be online or offline: {line}"),
+                }),
+                "consent-request" => new ConsentRequestNotice(fields[0]),
+                "address" => new AddressGrantedNotice(new PeerGrant(self, fields[0], fields[3], ParseTime(fields[4])), UnwrapAddress(fields[1]), ParseInt(fields[2])),
+                "grant" => new ConsentConfirmedNotice(new PeerGrant(fields[0], self, fields[1], ParseTime(fields[2]))),
+                "refused" => new ConsentRefusedNotice(fields[0], Enum.Parse<ConsentRefusal>(fields[1].Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true)),
+                "hello" => new HelloNotice(fields[0], ParseInt(fields[1]), TimeSpan.FromSeconds(double.Parse(fields[2], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture))),
+                "displaced" => new DisplacedNotice(UnwrapAddress(fields[0])),
+                "bye" => new ByeNotice(fields[0], text ?? string.Empty),
+                _ => throw new FormatException($"unknown line kind '{kind}'"),
+            };
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException)
+        {
+            throw new FormatException($"malformed '{kind}' line: {line}", ex);
+        }
+    }
+
+    /// <summary>The enum name as a lower-case, hyphenated word: <c>TimedOut</c> → <c>timed-out</c>.</summary>
+    public static string Kebab<T>(T value)
+        where T : struct, Enum
+    {
+        var name = value.ToString();
+        var sb = new StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && sb.Length > 0)
+            {
+                sb.Append('-');
+            }
+
+            sb.Append(char.ToLowerInvariant(c));
+        }
+
+        return sb.ToString();
+    }
+
+    private static (string Kind, string? Tag, string[] Fields, string? Text) Split(string line)
+    {
+        string? text = null;
+        var colon = line.IndexOf(" :", StringComparison.Ordinal);
+        var head = line;
+        if (colon >= 0)
+        {
+            text = line[(colon + 2)..];
+            head = line[..colon];
+        }
+
+        var words = head.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0)
+        {
+            throw new FormatException("empty line");
+        }
+
+        string? tag = null;
+        var first = 1;
+        if (words.Length > 1 && words[1].StartsWith('#'))
+        {
+            tag = words[1][1..];
+            first = 2;
+        }
+
+        return (words[0], tag, words[first..], text);
+    }
+
+    // IPv6 addresses are bracketed so no field starts with the colon that introduces text.
+    private static string FormatAddress(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
+
+    private static string UnwrapAddress(string field) => field.StartsWith('[') && field.EndsWith(']') ? field[1..^1] : field;
+
+    private static MessageId ParseId(string text)
+        => MessageId.TryParse(text, out var id) ? id : throw new FormatException($"bad message id '{text}'");
+
+    private static int ParseInt(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text)
+        => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
+
+    /// <summary>Writes one line's words straight into the output as UTF-8.</summary>
+    private ref struct LineBuilder(IBufferWriter<byte> output)
+    {
+        private readonly IBufferWriter<byte> _output = output;
+        private bool _first = true;
+
+        public void Word(string word)
+        {
+            Separator();
+            Encoding.UTF8.GetBytes(word, _output);
+        }
+
+        public void Word(long number)
+        {
+            Separator();
+            var span = _output.GetSpan(20);
+            number.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+            _output.Advance(written);
+        }
+
+        public void Text(string? text)
+        {
+            if (text is null)
+            {
+                return;
+            }
+
+            Word(":");
+            Encoding.UTF8.GetBytes(text, _output);
+        }
+
+        public readonly void End()
+        {
+            _output.GetSpan(1)[0] = (byte)'\n';
+            _output.Advance(1);
+        }
+
+        private void Separator()
+        {
+            if (!_first)
+            {
+                _output.GetSpan(1)[0] = (byte)' ';
+                _output.Advance(1);
+            }
+
+            _first = false;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using ChatRoom.Presence;
+using ChatRoom.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatRoom.Server;
+
+/// <summary>
+/// The ChatRoom message-center server: accepts TCP connections, speaks the line protocol, and drives the presence sweep.
+/// Resolve it from DI (<see cref="ChatServerServiceCollectionExtensions.AddChatRoomServer"/>), which also runs it as a hosted service.
+/// </summary>
+public sealed class ChatServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<ServerConnection, Task> _connections = new();
+    private readonly ChatServerOptions _options;
+    private readonly CommandDispatcher _dispatcher;
+    private readonly IPresenceService _presence;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _listener;
+    private Task _accepting = Task.CompletedTask;
+    private Task _sweeping = Task.CompletedTask;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    private readonly TimeSpan _heartbeatInterval;
+
+    internal ChatServer(IOptions<ChatServerOptions> options, IOptions<ChatRoomOptions> core, CommandDispatcher dispatcher, IPresenceService presence, TimeProvider time, ILogger<ChatServer> logger)
+    {
+        _options = options.Value;
+        _heartbeatInterval = _options.EffectiveHeartbeatInterval(core.Value);
+        _dispatcher = dispatcher;
+        _presence = presence;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The address and port the server listens on, once started (the real port when the options said 0).</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>
+    /// Where clients can reach the server: the bound address, or, when bound to every address, each up interface's address.
+    /// Empty before start.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> GetReachableEndPoints()
+    {
+        if (LocalEndPoint is not { } bound)
+        {
+            return [];
+        }
+
+        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
+        {
+            return [bound];
+        }
+
+        return [.. NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(u => u.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork || (bound.Address.Equals(IPAddress.IPv6Any) && !a.IsIPv6LinkLocal))
+            .Distinct()
+            .Select(a => new IPEndPoint(a, bound.Port))];
+    }
+
+    /// <summary>How many clients are connected.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Binds, listens and starts accepting clients.</summary>
+    /// <exception cref="InvalidOperationException">The server was started before.</exception>
+    /// <exception cref="SocketException">The address or port cannot be bound.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The server can be started once.");
+        }
+
+        var listener = new Socket(_options.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (_options.Address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            listener.Bind(new IPEndPoint(_options.Address, _options.Port));
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        ServerLog.Listening(_logger, listener.LocalEndPoint!);
+        _accepting = AcceptLoopAsync(listener, _stopping.Token);
+        _sweeping = SweepLoopAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, tells every connected client that the server is shutting down, and closes them.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        await Task.WhenAll(_accepting, _sweeping).ConfigureAwait(false);
+
+        ServerLog.ShuttingDown(_logger, _connections.Count);
+        foreach (var connection in _connections.Keys)
+        {
+            connection.CloseWith(new ByeNotice("shutdown", "the server is shutting down"));
+        }
+
+        try
+        {
+            await Task.WhenAll(_connections.Values).WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            foreach (var connection in _connections.Keys)
+            {
+                connection.Abort();
+            }
+
+            await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // A client that resets before we accept it is no reason to stop serving the others.
+                ServerLog.AcceptFailed(_logger, ex);
+                continue;
+            }
+
+            socket.NoDelay = true;
+            var connection = new ServerConnection(socket, _options, _heartbeatInterval, _logger);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = done.Task;
+            _ = RunConnectionAsync(connection, done);
+        }
+    }
+
+    private async Task RunConnectionAsync(ServerConnection connection, TaskCompletionSource done)
+    {
+        ServerLog.Accepted(_logger, connection.Name);
+        try
+        {
+            await Task.Yield();
+            await connection.RunAsync(_dispatcher).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // One connection's bug is logged and ends only that connection.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ServerLog.ConnectionFailed(_logger, ex, connection.Name);
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
+            ServerLog.Closed(_logger, connection.Name);
+            done.TrySetResult();
+        }
+    }
+
+    private async Task SweepLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.SweepInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    foreach (var session in await _presence.SweepAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await _dispatcher.SessionExpiredAsync(session).ConfigureAwait(false);
+                    }
+                }
+#pragma warning disable CA1031 // The sweep must keep running; a failed round is logged and retried on the next tick.
+                catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    ServerLog.SweepFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using ChatRoom.Events;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Presence;
+using ChatRoom.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace ChatRoom.Server;
+
+/// <summary>Logs every domain event as one readable line, as the seed's server printed every operation.</summary>
+internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger) : IChatEventSink
+{
+    public void OnEvent(ChatEvent chatEvent)
+    {
+        switch (chatEvent)
+        {
+            case LoginSucceeded e: LoginOk(logger, e.User, e.RemoteAddress); break;
+            case LoginFailed e: LoginFailedLog(logger, e.User, e.RemoteAddress, e.AttemptsLeft); break;
+            case LoginLockedOut e: Locked(logger, e.User, e.RemoteAddress, e.Remaining); break;
+            case UserLoggedOut e: LoggedOut(logger, e.Session.User, e.Reason); break;
+            case SessionDisplaced e: Displaced(logger, e.Previous.User, e.Previous.RemoteAddress, e.Current.RemoteAddress); break;
+            case MessageDelivered e: Delivered(logger, e.Message.Id, e.Message.From, e.Message.To ?? "*"); break;
+            case MessageStoredOffline e: Stored(logger, e.Message.Id, e.Message.From, e.Message.To ?? "*"); break;
+            case MessageRefused e: Refused(logger, e.From, e.To, e.Reason); break;
+            case OfflineMessagesWithheld e: Withheld(logger, e.Count, e.Sender, e.Recipient); break;
+            case BroadcastSent e: Broadcast(logger, e.Message.Id, e.Message.From, e.Recipients, e.Skipped); break;
+            case UserBlocked e: Blocked(logger, e.By, e.Target); break;
+            case UserUnblocked e: Unblocked(logger, e.By, e.Target); break;
+            case ConsentAsked e: ConsentAskedLog(logger, e.Requester, e.Target); break;
+            case ConsentGiven e: ConsentGivenLog(logger, e.Target, e.Requester); break;
+            case ConsentRefused e: ConsentRefusedLog(logger, e.Requester, e.Target, e.Reason); break;
+            default: Other(logger, chatEvent); break;
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Login ok: {User} from {Address}")]
+    private static partial void LoginOk(ILogger logger, string user, string address);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Login failed: {User} from {Address}, {AttemptsLeft} attempts left")]
+    private static partial void LoginFailedLog(ILogger logger, string user, string address, int attemptsLeft);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Login locked: {User} from {Address}, {Remaining} left")]
+    private static partial void Locked(ILogger logger, string user, string address, TimeSpan remaining);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Logout: {User} ({Reason})")]
+    private static partial void LoggedOut(ILogger logger, string user, LogoutReason reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Takeover: {User} at {OldAddress} displaced by a login from {NewAddress}")]
+    private static partial void Displaced(ILogger logger, string user, string oldAddress, string newAddress);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Message {Id} delivered: {From} -> {To}")]
+    private static partial void Delivered(ILogger logger, MessageId id, string from, string to);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Message {Id} stored offline: {From} -> {To}")]
+    private static partial void Stored(ILogger logger, MessageId id, string from, string to);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Message refused: {From} -> {To} ({Reason})")]
+    private static partial void Refused(ILogger logger, string from, string to, RefusalReason reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Withheld {Count} stored messages from {Sender} to {Recipient}, who has blocked them")]
+    private static partial void Withheld(ILogger logger, int count, string sender, string recipient);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Broadcast {Id} from {From}: {Recipients} recipients, {Skipped} skipped")]
+    private static partial void Broadcast(ILogger logger, MessageId id, string from, int recipients, int skipped);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Block: {By} blocked {Target}")]
+    private static partial void Blocked(ILogger logger, string by, string target);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Unblock: {By} unblocked {Target}")]
+    private static partial void Unblocked(ILogger logger, string by, string target);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Consent asked: {Requester} wants the address of {Target}")]
+    private static partial void ConsentAskedLog(ILogger logger, string requester, string target);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Consent given: {Target} gave {Requester} its address")]
+    private static partial void ConsentGivenLog(ILogger logger, string target, string requester);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Consent refused: {Requester} -> {Target} ({Reason})")]
+    private static partial void ConsentRefusedLog(ILogger logger, string requester, string target, ConsentRefusal reason);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Event: {Event}")]
+    private static partial void Other(ILogger logger, ChatEvent @event);
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace ChatRoom.Server;
+
+/// <summary>The server's own log lines (domain events are logged by <see cref="LoggingEventSink"/>).</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, System.Net.EndPoint endPoint);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Connection from {Connection}")]
+    public static partial void Accepted(ILogger logger, string connection);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Connection {Connection} closed")]
+    public static partial void Closed(ILogger logger, string connection);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Protocol error from {Connection} (user {User}): {Code} {Detail}")]
+    public static partial void ProtocolError(ILogger logger, string connection, string user, string code, string detail);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Disconnected slow reader {Connection} (user {User}): {Capacity} lines waiting")]
+    public static partial void SlowReaderDisconnected(ILogger logger, string connection, string user, int capacity);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Command {Command} from {Connection} failed")]
+    public static partial void CommandFailed(ILogger logger, Exception exception, string command, string connection);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Shutting down: telling {Count} connected clients")]
+    public static partial void ShuttingDown(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "Connection {Connection} failed")]
+    public static partial void ConnectionFailed(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Presence sweep failed")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+}
