@@ -1,1 +1,170 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using ChatRoom.Auth;
+using ChatRoom.Client;
+using ChatRoom.ClientApp;
+
+const int CannotConnect = 1;
+const int BadUsage = 2;
+const int NotLoggedIn = 3;
+
+var host = new Argument<string>("host") { Description = "the server's host name or address" };
+var port = new Argument<int>("port") { Description = "the server's port" };
+var heartbeat = new Option<double?>("--heartbeat-interval") { Description = "seconds between heartbeats (default: as the server asks)" };
+var root = new RootCommand("ChatRoom console client") { host, port, heartbeat };
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"error: {error.Message}");
+    }
+
+    Console.Error.WriteLine("Try --help.");
+    return BadUsage;
+}
+
+root.SetAction(async (result, cancellationToken) =>
+{
+    ChatClientOptions options;
+    try
+    {
+        options = new ChatClientOptions
+        {
+            Host = result.GetValue(host)!,
+            Port = result.GetValue(port),
+            HeartbeatInterval = result.GetValue(heartbeat) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        };
+        options.Validate();
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return BadUsage;
+    }
+
+    ChatClient client;
+    try
+    {
+        client = await ChatClient.ConnectAsync(options, cancellationToken);
+    }
+    catch (ChatConnectionException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return CannotConnect;
+    }
+
+    await using (client)
+    {
+        var terminal = new Terminal();
+        terminal.WriteLine($"connected to {client.ServerHello.ServerName} at {options.Host}:{options.Port}");
+        if (!await LogInAsync(client, terminal, cancellationToken))
+        {
+            return NotLoggedIn;
+        }
+
+        var shell = new ChatShell(client, terminal.WriteLine);
+        var disconnected = PumpNoticesAsync(client, shell, terminal);
+        while (true)
+        {
+            var reading = Task.Run(() => terminal.ReadLine(), CancellationToken.None);
+            if (await Task.WhenAny(reading, disconnected) == disconnected)
+            {
+                return ChatShell.ExitCodeFor(await disconnected);
+            }
+
+            var line = await reading;
+            try
+            {
+                if (line is null)
+                {
+                    // End of input: leave politely.
+                    await client.LogoutAsync(cancellationToken);
+                    return ChatShell.ExitCodeFor(await disconnected.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken));
+                }
+
+                if (!await shell.ExecuteAsync(line, cancellationToken))
+                {
+                    return ChatShell.ExitCodeFor(await disconnected.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken));
+                }
+            }
+            catch (Exception ex) when (ex is ChatConnectionException or ChatProtocolException or ArgumentException)
+            {
+                terminal.WriteLine($"! {ex.Message}");
+                if (ex is ChatConnectionException)
+                {
+                    return ChatShell.ExitCodeFor(await disconnected);
+                }
+            }
+        }
+    }
+});
+
+return await parsed.InvokeAsync();
+
+static async Task<bool> LogInAsync(ChatClient client, Terminal terminal, CancellationToken cancellationToken)
+{
+    while (true)
+    {
+        terminal.WriteLine("Username:");
+        var user = terminal.ReadLine()?.Trim();
+        if (user is null)
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            terminal.WriteLine("Password:");
+            var password = terminal.ReadLine(secret: true)?.Trim();
+            if (password is null)
+            {
+                return false;
+            }
+
+            LoginResult result;
+            try
+            {
+                result = await client.LoginAsync(user, password, cancellationToken);
+            }
+            catch (ArgumentException)
+            {
+                terminal.WriteLine("user names and passwords are single words");
+                break;
+            }
+            catch (ChatConnectionException ex)
+            {
+                terminal.WriteLine($"! {ex.Message}");
+                return false;
+            }
+
+            terminal.WriteLine(ChatShell.Describe(result, user));
+            if (result is LoginSuccess)
+            {
+                return true;
+            }
+
+            if (result is LoginLocked)
+            {
+                break;
+            }
+        }
+    }
+}
+
+static async Task<DisconnectedNotice> PumpNoticesAsync(ChatClient client, ChatShell shell, Terminal terminal)
+{
+    await foreach (var notice in client.Notices)
+    {
+        if (shell.Observe(notice) is { } line)
+        {
+            terminal.WriteLine(line);
+        }
+
+        if (notice is DisconnectedNotice disconnected)
+        {
+            return disconnected;
+        }
+    }
+
+    return new DisconnectedNotice("connection-lost");
+}

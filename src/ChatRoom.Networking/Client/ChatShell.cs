@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Text;
+using ChatRoom.Auth;
+using ChatRoom.Blocking;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Protocol;
+using ChatRoom.Routing;
+using ChatRoom.Sessions;
+
+namespace ChatRoom.Client;
+
+/// <summary>
+/// The console client's logic without a console: turns each typed line into an SDK call and each result or incoming
+/// notice into one printable line. A front end feeds it lines and prints what it writes.
+/// </summary>
+public sealed class ChatShell
+{
+    private static readonly (string Usage, string Summary)[] s_commands =
+    [
+        ("message <user> <text>", "send a message (kept for them if they are offline)"),
+        ("broadcast <text>", "send a message to everyone online"),
+        ("online", "list who is online"),
+        ("block <user>", "stop a user from messaging you or seeing you"),
+        ("unblock <user>", "undo a block"),
+        ("getaddress <user>", "ask a user's consent to chat privately, peer to peer"),
+        ("private <user> <text>", "send a message straight to the user's client (after getaddress)"),
+        ("y / n", "answer the oldest open question from someone who wants to chat privately"),
+        ("logout", "log out and quit"),
+        ("help", "show this list"),
+    ];
+
+    private readonly IChatClient _client;
+    private readonly Action<string> _write;
+    private readonly IPrivateChannel? _private;
+    private readonly Queue<string> _openQuestions = new();
+    private readonly Lock _gate = new();
+
+    /// <summary>Creates a shell over <paramref name="client"/> that writes its lines to <paramref name="write"/>.</summary>
+    /// <param name="client">A logged-in client.</param>
+    /// <param name="write">Receives each line to show.</param>
+    /// <param name="privateChannel">Sends private messages peer to peer; null when this client has none.</param>
+    public ChatShell(IChatClient client, Action<string> write, IPrivateChannel? privateChannel = null)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _write = write ?? throw new ArgumentNullException(nameof(write));
+        _private = privateChannel;
+    }
+
+    /// <summary>The command list, one line each.</summary>
+    public static string Help => string.Join(Environment.NewLine, s_commands.Select(c => $"  {c.Usage,-24} {c.Summary}"));
+
+    /// <summary>Carries out one typed line. Returns false after <c>logout</c>: the front end should stop reading.</summary>
+    /// <exception cref="ChatConnectionException">The connection is gone.</exception>
+    public async Task<bool> ExecuteAsync(string line, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var rest = line.Trim();
+        if (rest.Length == 0)
+        {
+            return true;
+        }
+
+        var verb = NextWord(ref rest).ToLowerInvariant();
+        switch (verb)
+        {
+            case "message" when TryUserAndText(ref rest, "message <user> <text>", out var to, out var text):
+                await SendAsync(to, text, cancellationToken).ConfigureAwait(false);
+                return true;
+            case "broadcast" when TryText(rest, "broadcast <text>"):
+                var broadcast = await _client.BroadcastAsync(rest, cancellationToken).ConfigureAwait(false);
+                _write(broadcast.Refusal is { } r
+                    ? $"not sent: {Describe(r, "everyone")}"
+                    : $"broadcast sent to {broadcast.Recipients}" + (broadcast.Skipped > 0 ? $" ({broadcast.Skipped} who blocked you skipped)" : string.Empty));
+                return true;
+            case "online" when NoArguments(rest, "online"):
+                _write($"online: {string.Join(", ", await _client.GetOnlineUsersAsync(cancellationToken).ConfigureAwait(false))}");
+                return true;
+            case "block" when TryUser(rest, "block <user>", out var user):
+                _write(await _client.BlockAsync(user, cancellationToken).ConfigureAwait(false) switch
+                {
+                    BlockResult.Blocked => $"{user} is blocked",
+                    BlockResult.AlreadyBlocked => $"{user} was already blocked",
+                    BlockResult.CannotBlockSelf => "you cannot block yourself",
+                    _ => $"there is no user named {user}",
+                });
+                return true;
+            case "unblock" when TryUser(rest, "unblock <user>", out var user):
+                _write(await _client.UnblockAsync(user, cancellationToken).ConfigureAwait(false) == UnblockResult.Unblocked
+                    ? $"{user} is unblocked"
+                    : $"{user} is not in your block list");
+                return true;
+            case "getaddress" when TryUser(rest, "getaddress <user>", out var user):
+                var asked = await _client.RequestAddressAsync(user, cancellationToken).ConfigureAwait(false);
+                _write(asked.Asked ? $"asked {user} for consent; waiting for the answer" : ConsentText.Describe(user, asked.Refusal!.Value));
+                return true;
+            case "private" when TryUserAndText(ref rest, "private <user> <text>", out var to, out var text):
+                _write(_private is null
+                    ? $"run getaddress {to} first"
+                    : await _private.SendAsync(to, text, cancellationToken).ConfigureAwait(false));
+                return true;
+            case "y" or "yes" or "n" or "no" when NoArguments(rest, verb):
+                await AnswerAsync(verb[0] == 'y', cancellationToken).ConfigureAwait(false);
+                return true;
+            case "logout" when NoArguments(rest, "logout"):
+                await _client.LogoutAsync(cancellationToken).ConfigureAwait(false);
+                _write("logged out");
+                return false;
+            case "help":
+                _write($"commands:{Environment.NewLine}{Help}");
+                return true;
+            case "message" or "broadcast" or "online" or "block" or "unblock" or "getaddress" or "private" or "y" or "yes" or "n" or "no" or "logout":
+                return true; // The usage line was written by the check that failed.
+            default:
+                _write($"unknown command '{Printable(verb)}'; the commands are:{Environment.NewLine}{Help}");
+                return true;
+        }
+    }
+
+    /// <summary>Notes what a notice means for later commands (open consent questions) and returns the line to show, or null.</summary>
+    public string? Observe(SessionNotice notice)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        switch (notice)
+        {
+            case ConsentRequestNotice request:
+                lock (_gate)
+                {
+                    _openQuestions.Enqueue(request.Requester);
+                }
+
+                break;
+            case AddressGrantedNotice granted:
+                _private?.Grant(granted);
+                break;
+            case ConsentConfirmedNotice confirmed:
+                _private?.Accept(confirmed.Grant);
+                break;
+        }
+
+        return Describe(notice);
+    }
+
+    /// <summary>The line a person reads for <paramref name="notice"/>, or null for notices that need none.</summary>
+    public static string? Describe(SessionNotice notice) => notice switch
+    {
+        MessageNotice { FromOfflineStore: true, Message: var m } =>
+            $"{m.From} (sent {m.SentAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} while you were offline): {Printable(m.Text)}",
+        MessageNotice { Message: { Kind: MessageKind.Broadcast } m } => $"{m.From} (broadcast): {Printable(m.Text)}",
+        MessageNotice { Message: { Kind: MessageKind.Private } m } => $"{m.From} (private): {Printable(m.Text)}",
+        MessageNotice { Message: var m } => $"{m.From}: {Printable(m.Text)}",
+        PresenceNotice p => p.Online ? $"* {p.User} is online" : $"* {p.User} went offline",
+        ConsentRequestNotice r => $"? {r.Requester} wants to chat with you privately - allow? y/n",
+        AddressGrantedNotice g => $"* {g.Grant.Target} agreed to chat privately: private {g.Grant.Target} <text> now goes straight to {g.Address}:{g.Port}",
+        ConsentConfirmedNotice c => $"* {c.Grant.Requester} can now send you private messages",
+        ConsentRefusedNotice r => $"* {ConsentText.Describe(r.Target, r.Reason)}",
+        DisplacedNotice d => $"! you logged in from {d.NewAddress}; this session is closed",
+        ByeNotice b => $"! server: {Printable(b.Text)}",
+        DisconnectedNotice d => d.Reason is "logout" or "disposed" ? null : $"! disconnected ({d.Reason})",
+        _ => null,
+    };
+
+    /// <summary>The exit code a console client should end with after <paramref name="notice"/>: 0 after logout, 4 when displaced, 5 when the server went away.</summary>
+    public static int ExitCodeFor(DisconnectedNotice notice)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        return notice.Reason switch
+        {
+            "logout" or "disposed" => 0,
+            "displaced" => 4,
+            _ => 5,
+        };
+    }
+
+    /// <summary>The line for a login outcome.</summary>
+    public static string Describe(LoginResult result, string user) => result switch
+    {
+        LoginSuccess s => $"welcome, {s.User}! type help for the commands",
+        LoginInvalid i => $"wrong user name or password; {i.AttemptsLeft} attempt{(i.AttemptsLeft == 1 ? string.Empty : "s")} left before {user} is locked",
+        LoginLocked l => $"{user} is locked after too many failed logins; try again in {Math.Ceiling(l.Remaining.TotalSeconds)} s",
+        _ => result.ToString() ?? string.Empty,
+    };
+
+    private async Task SendAsync(string to, string text, CancellationToken cancellationToken)
+    {
+        var receipt = await _client.SendAsync(to, text, cancellationToken).ConfigureAwait(false);
+        _write(receipt.Outcome switch
+        {
+            SendOutcome.Delivered => $"message to {to} delivered",
+            SendOutcome.StoredOffline => $"{to} is offline; the message is kept and will be delivered at their next login",
+            _ => $"not sent: {Describe(receipt.Refusal!.Value, to)}",
+        });
+    }
+
+    private async Task AnswerAsync(bool allow, CancellationToken cancellationToken)
+    {
+        string? requester;
+        lock (_gate)
+        {
+            _openQuestions.TryDequeue(out requester);
+        }
+
+        if (requester is null)
+        {
+            _write("nobody is waiting for an answer");
+            return;
+        }
+
+        var applied = await _client.AnswerConsentAsync(requester, allow, cancellationToken).ConfigureAwait(false);
+        _write(applied == ConsentAnswerResult.NoSuchRequest
+            ? $"{requester}'s question has expired"
+            : allow ? $"you allowed {requester} to chat with you privately" : $"you declined {requester}");
+    }
+
+    private static string Describe(RefusalReason reason, string to) => reason switch
+    {
+        RefusalReason.Blocked => $"{to} has blocked you",
+        RefusalReason.UnknownUser => $"there is no user named {to}",
+        RefusalReason.Empty => "the message is empty",
+        _ => "the message is too long",
+    };
+
+    private bool TryUser(string rest, string usage, out string user)
+    {
+        user = NextWord(ref rest);
+        if (!UserNames.IsValid(user) || rest.Length > 0)
+        {
+            _write($"usage: {usage}");
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool TryUserAndText(ref string rest, string usage, out string user, out string text)
+    {
+        user = NextWord(ref rest);
+        text = rest;
+        if (!UserNames.IsValid(user) || text.Length == 0)
+        {
+            _write($"usage: {usage}");
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool TryText(string rest, string usage)
+    {
+        if (rest.Length == 0)
+        {
+            _write($"usage: {usage}");
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool NoArguments(string rest, string usage)
+    {
+        if (rest.Length > 0)
+        {
+            _write($"usage: {usage}");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string NextWord(ref string rest)
+    {
+        var end = rest.IndexOfAny([' ', '\t']);
+        var word = end < 0 ? rest : rest[..end];
+        rest = end < 0 ? string.Empty : rest[end..].TrimStart();
+        return word;
+    }
+
+    // Text from others is shown without control characters, so nobody can drive your terminal.
+    private static string Printable(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            sb.Append(char.IsControl(c) ? '?' : c);
+        }
+
+        return sb.ToString();
+    }
+}
