@@ -237,8 +237,16 @@ public sealed class ChatClient : IChatClient
         await _closed.CancelAsync().ConfigureAwait(false);
         _socket.Close();
         await _receiving.ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+            // Unsent bytes for a closed connection have nowhere to go.
+        }
+
         _writeLock.Dispose();
         _closed.Dispose();
     }

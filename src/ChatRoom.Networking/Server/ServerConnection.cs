@@ -177,9 +177,19 @@ internal sealed class ServerConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _aborted.Cancel();
-        await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
+
+        // Close the socket first: completing a pipe writer flushes what is left, which must not wait on a dead peer.
         await _stream.DisposeAsync().ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+            // Unsent bytes for a closed connection have nowhere to go.
+        }
+
         _aborted.Dispose();
     }
 
