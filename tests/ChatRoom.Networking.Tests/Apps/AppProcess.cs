@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace ChatRoom.Networking.Tests.Apps;
+
+/// <summary>One of the console apps run as a real process with piped standard streams.</summary>
+internal sealed partial class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private AppProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Add(e.Data);
+        _process.ErrorDataReceived += (_, e) => Add(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    public int Id => _process.Id;
+
+    public static AppProcess Server(params string[] args) => Start("ChatRoom.ServerApp", args);
+
+    public static AppProcess Client(params string[] args) => Start("ChatRoom.ClientApp", args);
+
+    /// <summary>Starts the server on a free port and returns it with the port it printed.</summary>
+    public static async Task<(AppProcess Server, int Port)> StartServerAsync(params string[] args)
+    {
+        var server = Server(["0", .. args]);
+        var line = await server.WaitForLineAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+        return (server, int.Parse(PortPattern().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public async Task<string> WaitForLineAsync(Func<string, bool> match)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (Lines.FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            try
+            {
+                await _arrived.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no matching line; output so far:\n{string.Join('\n', Lines)}");
+            }
+        }
+    }
+
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    public void CloseInput() => _process.StandardInput.Close();
+
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // drains the output events
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static AppProcess Start(string app, string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(AppPath(app));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new AppProcess(Process.Start(info)!);
+    }
+
+    // tests/ChatRoom.Networking.Tests/bin/<Configuration>/net10.0/ → src/<app>/bin/<Configuration>/net10.0/<app>.dll
+    private static string AppPath(string app)
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = output.Parent!.Name;
+        var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(root, "src", app, "bin", configuration, output.Name, app + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"build {app} first", path);
+    }
+
+    private void Add(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+        }
+
+        _arrived.Release();
+    }
+
+    [GeneratedRegex(@"127\.0\.0\.1:(\d+)")]
+    private static partial Regex PortPattern();
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace ChatRoom.Networking.Tests.Apps;
+
+public sealed class ConsoleAppTests
+{
+    [Fact]
+    public async Task Two_piped_clients_chat_through_the_server_and_log_out_cleanly()
+    {
+        var (server, port) = await AppProcess.StartServerAsync();
+        await using var _ = server;
+        await using var columbia = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await columbia.WriteLineAsync("columbia");
+        await columbia.WriteLineAsync("116bway");
+        await columbia.WaitForLineAsync(l => l.StartsWith("welcome, columbia", StringComparison.Ordinal));
+
+        await using var seas = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var line in new[] { "seas", "wrong", "summerisover", "online", "message columbia 123", "broadcast 321", "frobnicate", "logout" })
+        {
+            await seas.WriteLineAsync(line);
+        }
+
+        Assert.Equal(0, await seas.WaitForExitAsync());
+        Assert.Contains("Username:", seas.Lines);
+        Assert.Equal(2, seas.Lines.Count(l => l == "Password:"));
+        Assert.Contains(seas.Lines, l => l.StartsWith("wrong user name or password; 2 attempts left", StringComparison.Ordinal));
+        Assert.Contains("online: columbia, seas", seas.Lines);
+        Assert.Contains("message to columbia delivered", seas.Lines);
+        Assert.Contains(seas.Lines, l => l.StartsWith("unknown command 'frobnicate'", StringComparison.Ordinal));
+
+        await columbia.WaitForLineAsync(l => l == "seas: 123");
+        await columbia.WaitForLineAsync(l => l == "seas (broadcast): 321");
+        await columbia.WaitForLineAsync(l => l == "* seas went offline");
+        columbia.CloseInput();
+        Assert.Equal(0, await columbia.WaitForExitAsync());
+        await server.WaitForLineAsync(l => l.Contains("Logout: columbia", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SIGTERM_stops_the_server_gracefully_and_connected_clients_are_told()
+    {
+        var (server, port) = await AppProcess.StartServerAsync();
+        await using var _ = server;
+        await using var client = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await client.WriteLineAsync("seas");
+        await client.WriteLineAsync("summerisover");
+        await client.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+
+        server.Terminate();
+
+        Assert.Equal(0, await server.WaitForExitAsync());
+        await client.WaitForLineAsync(l => l == "! server: the server is shutting down");
+        Assert.Equal(5, await client.WaitForExitAsync());
+    }
+
+    [Theory]
+    [InlineData("--block-time", "0")]
+    [InlineData("--heartbeat-timeout", "-5")]
+    [InlineData("--credentials", "/nonexistent/credentials.txt")]
+    [InlineData("not-a-port")]
+    [InlineData("70000")]
+    public async Task The_server_refuses_bad_arguments_with_a_message_and_exit_code_2(params string[] args)
+    {
+        await using var server = AppProcess.Server(args);
+
+        Assert.Equal(2, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_malformed_credentials_file_names_the_file_and_line()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "seas summerisover\nbroken\n");
+        try
+        {
+            await using var server = AppProcess.Server("0", "--credentials", path);
+
+            Assert.Equal(2, await server.WaitForExitAsync());
+            Assert.Contains(server.Lines, l => l.Contains($"{path}:2:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Help_lists_every_server_option()
+    {
+        await using var server = AppProcess.Server("--help");
+
+        Assert.Equal(0, await server.WaitForExitAsync());
+        foreach (var option in new[] { "<port>", "--credentials", "--block-time", "--heartbeat-timeout" })
+        {
+            Assert.Contains(server.Lines, l => l.Contains(option, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task The_client_exits_non_zero_when_it_cannot_connect()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var closedPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        probe.Close();
+
+        await using var client = AppProcess.Client("127.0.0.1", closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(1, await client.WaitForExitAsync());
+        Assert.Contains(client.Lines, l => l.StartsWith("error: cannot connect", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_displaced_client_is_told_and_exits_non_zero()
+    {
+        var (server, port) = await AppProcess.StartServerAsync();
+        await using var _ = server;
+        await using var first = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await first.WriteLineAsync("seas");
+        await first.WriteLineAsync("summerisover");
+        await first.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+
+        await using var second = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await second.WriteLineAsync("seas");
+        await second.WriteLineAsync("summerisover");
+
+        await first.WaitForLineAsync(l => l == "! you logged in from 127.0.0.1; this session is closed");
+        Assert.Equal(4, await first.WaitForExitAsync());
+    }
+}

@@ -1,0 +1,142 @@
+using ChatRoom.Client;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Routing;
+using ChatRoom.Sessions;
+using NSubstitute;
+
+namespace ChatRoom.Networking.Tests.Client;
+
+public sealed class ChatShellTests
+{
+    private readonly IChatClient _client = Substitute.For<IChatClient>();
+    private readonly List<string> _output = [];
+    private readonly ChatShell _shell;
+
+    public ChatShellTests() => _shell = new ChatShell(_client, _output.Add);
+
+    [Fact]
+    public async Task A_delivered_message_is_confirmed()
+    {
+        _client.SendAsync("columbia", "hello there", Arg.Any<CancellationToken>()).Returns(new SendReceipt(SendOutcome.Delivered, MessageId.New(TimeProvider.System)));
+
+        Assert.True(await _shell.ExecuteAsync("message columbia hello there"));
+
+        Assert.Equal(["message to columbia delivered"], _output);
+    }
+
+    [Fact]
+    public async Task A_message_for_someone_offline_says_it_is_kept()
+    {
+        _client.SendAsync("columbia", "hi", Arg.Any<CancellationToken>()).Returns(new SendReceipt(SendOutcome.StoredOffline, MessageId.New(TimeProvider.System)));
+
+        await _shell.ExecuteAsync("message columbia hi");
+
+        Assert.StartsWith("columbia is offline", Assert.Single(_output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_message_says_why()
+    {
+        _client.SendAsync("columbia", "hi", Arg.Any<CancellationToken>()).Returns(new SendReceipt(SendOutcome.Refused, null, RefusalReason.Blocked));
+
+        await _shell.ExecuteAsync("message columbia hi");
+
+        Assert.Equal(["not sent: columbia has blocked you"], _output);
+    }
+
+    [Fact]
+    public async Task An_unknown_command_gets_a_hint_and_the_command_list_never_silence()
+    {
+        await _shell.ExecuteAsync("mesage columbia hi");
+
+        var line = Assert.Single(_output);
+        Assert.StartsWith("unknown command 'mesage'", line, StringComparison.Ordinal);
+        Assert.Contains("getaddress <user>", line, StringComparison.Ordinal);
+        Assert.Empty(_client.ReceivedCalls());
+    }
+
+    [Theory]
+    [InlineData("message columbia", "usage: message <user> <text>")]
+    [InlineData("block", "usage: block <user>")]
+    [InlineData("online now", "usage: online")]
+    public async Task Missing_or_extra_arguments_show_the_usage_and_send_nothing(string line, string usage)
+    {
+        await _shell.ExecuteAsync(line);
+
+        Assert.Equal([usage], _output);
+        Assert.Empty(_client.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task Yes_answers_the_oldest_open_question()
+    {
+        _shell.Observe(new ConsentRequestNotice("seas"));
+        _shell.Observe(new ConsentRequestNotice("foobar"));
+        _client.AnswerConsentAsync("seas", true, Arg.Any<CancellationToken>()).Returns(ConsentAnswerResult.Applied);
+
+        await _shell.ExecuteAsync("y");
+
+        await _client.Received(1).AnswerConsentAsync("seas", true, Arg.Any<CancellationToken>());
+        Assert.Equal(["you allowed seas to chat with you privately"], _output);
+    }
+
+    [Fact]
+    public async Task No_with_nobody_waiting_says_so()
+    {
+        await _shell.ExecuteAsync("no");
+
+        Assert.Equal(["nobody is waiting for an answer"], _output);
+    }
+
+    [Fact]
+    public async Task Logout_ends_the_shell()
+    {
+        Assert.False(await _shell.ExecuteAsync("logout"));
+        await _client.Received(1).LogoutAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Private_without_a_peer_channel_asks_for_getaddress_first()
+    {
+        await _shell.ExecuteAsync("private columbia hi");
+
+        Assert.Equal(["run getaddress columbia first"], _output);
+    }
+
+    [Fact]
+    public void Each_message_shows_its_sender_and_how_it_came()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        var id = MessageId.New(TimeProvider.System);
+
+        Assert.Equal("seas: 123", ChatShell.Describe(new MessageNotice(new ChatMessage(id, MessageKind.Direct, "seas", "me", "123", at), false)));
+        Assert.Equal("seas (broadcast): 321", ChatShell.Describe(new MessageNotice(new ChatMessage(id, MessageKind.Broadcast, "seas", null, "321", at), false)));
+        Assert.Equal("seas (private): psst", ChatShell.Describe(new MessageNotice(new ChatMessage(id, MessageKind.Private, "seas", "me", "psst", at), false)));
+        Assert.Contains("while you were offline): old", ChatShell.Describe(new MessageNotice(new ChatMessage(id, MessageKind.Direct, "seas", "me", "old", at), true)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Control_characters_from_others_never_reach_the_terminal()
+    {
+        var notice = new MessageNotice(new ChatMessage(MessageId.New(TimeProvider.System), MessageKind.Direct, "seas", "me", "a\u001b[2Jb", DateTimeOffset.UnixEpoch), false);
+
+        Assert.Equal("seas: a?[2Jb", ChatShell.Describe(notice));
+    }
+
+    [Theory]
+    [InlineData("logout", 0)]
+    [InlineData("displaced", 4)]
+    [InlineData("shutdown", 5)]
+    [InlineData("connection-lost", 5)]
+    public void Exit_codes_follow_how_the_session_ended(string reason, int code)
+    {
+        Assert.Equal(code, ChatShell.ExitCodeFor(new DisconnectedNotice(reason)));
+    }
+
+    [Fact]
+    public void A_refused_getaddress_reads_as_a_sentence()
+    {
+        Assert.Equal("* columbia is offline; use message to leave one", ChatShell.Describe(new ConsentRefusedNotice("columbia", ConsentRefusal.Offline)));
+    }
+}
