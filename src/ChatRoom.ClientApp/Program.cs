@@ -1,7 +1,13 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using ChatRoom;
 using ChatRoom.Auth;
 using ChatRoom.Client;
 using ChatRoom.ClientApp;
+using ChatRoom.Peer;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.Registry;
 
 const int CannotConnect = 1;
 const int BadUsage = 2;
@@ -10,7 +16,9 @@ const int NotLoggedIn = 3;
 var host = new Argument<string>("host") { Description = "the server's host name or address" };
 var port = new Argument<int>("port") { Description = "the server's port" };
 var heartbeat = new Option<double?>("--heartbeat-interval") { Description = "seconds between heartbeats (default: as the server asks)" };
-var root = new RootCommand("ChatRoom console client") { host, port, heartbeat };
+var peerPort = new Option<int>("--p2p-port") { Description = "port to accept private chats on (default: a free one)" };
+var peerAddress = new Option<string?>("--p2p-address") { Description = "address to accept private chats on and to give peers (default: every address; peers use the one the server sees)" };
+var root = new RootCommand("ChatRoom console client") { host, port, heartbeat, peerPort, peerAddress };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
@@ -25,6 +33,26 @@ if (parsed.Errors.Count > 0)
 
 root.SetAction(async (result, cancellationToken) =>
 {
+    var listenAddress = result.GetValue(peerAddress);
+    IPAddress? bindAddress = null;
+    if (listenAddress is not null && !IPAddress.TryParse(listenAddress, out bindAddress))
+    {
+        Console.Error.WriteLine($"error: --p2p-address must be an IP address (was {listenAddress})");
+        return BadUsage;
+    }
+
+    PeerListener listener;
+    try
+    {
+        listener = new PeerListener(bindAddress ?? IPAddress.Any, result.GetValue(peerPort), TimeProvider.System);
+    }
+    catch (Exception ex) when (ex is SocketException or ArgumentOutOfRangeException)
+    {
+        Console.Error.WriteLine($"error: cannot accept private chats on port {result.GetValue(peerPort)}: {ex.Message}");
+        return BadUsage;
+    }
+
+    await using var peerListener = listener;
     ChatClientOptions options;
     try
     {
@@ -33,6 +61,8 @@ root.SetAction(async (result, cancellationToken) =>
             Host = result.GetValue(host)!,
             Port = result.GetValue(port),
             HeartbeatInterval = result.GetValue(heartbeat) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            PeerPort = listener.Port,
+            PeerAddress = listenAddress,
         };
         options.Validate();
     }
@@ -41,6 +71,9 @@ root.SetAction(async (result, cancellationToken) =>
         Console.Error.WriteLine($"error: {ex.Message}");
         return BadUsage;
     }
+
+    await using var services = new ServiceCollection().AddChatRoomPrivateDelivery().BuildServiceProvider();
+    await using var transport = new TcpPeerTransport();
 
     ChatClient client;
     try
@@ -62,8 +95,11 @@ root.SetAction(async (result, cancellationToken) =>
             return NotLoggedIn;
         }
 
-        var shell = new ChatShell(client, terminal.WriteLine);
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline<PrivateDelivery>(PrivateMessenger.PipelineKey);
+        var messenger = new PrivateMessenger(client, transport, pipeline, listener, TimeProvider.System);
+        var shell = new ChatShell(client, terminal.WriteLine, messenger);
         var disconnected = PumpNoticesAsync(client, shell, terminal);
+        _ = PumpPrivateAsync(listener, terminal);
         while (true)
         {
             var reading = Task.Run(() => terminal.ReadLine(), CancellationToken.None);
@@ -147,6 +183,17 @@ static async Task<bool> LogInAsync(ChatClient client, Terminal terminal, Cancell
             {
                 break;
             }
+        }
+    }
+}
+
+static async Task PumpPrivateAsync(PeerListener listener, Terminal terminal)
+{
+    await foreach (var message in listener.Messages)
+    {
+        if (ChatShell.Describe(message) is { } line)
+        {
+            terminal.WriteLine(line);
         }
     }
 }

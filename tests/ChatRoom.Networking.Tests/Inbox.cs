@@ -9,7 +9,12 @@ internal sealed class Inbox
     private readonly List<SessionNotice> _received = [];
     private readonly SemaphoreSlim _arrived = new(0);
 
-    public Inbox(IChatClient client) => Pump = PumpAsync(client);
+    public Inbox(IChatClient client)
+        : this(client.Notices)
+    {
+    }
+
+    public Inbox(IAsyncEnumerable<SessionNotice> notices) => Pump = PumpAsync(notices);
 
     public Task Pump { get; }
 
@@ -50,9 +55,9 @@ internal sealed class Inbox
 
     public IEnumerable<T> OfType<T>() => Received.OfType<T>();
 
-    private async Task PumpAsync(IChatClient client)
+    private async Task PumpAsync(IAsyncEnumerable<SessionNotice> notices)
     {
-        await foreach (var notice in client.Notices)
+        await foreach (var notice in notices)
         {
             lock (_received)
             {

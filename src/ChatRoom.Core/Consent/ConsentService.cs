@@ -103,7 +103,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
         {
             var now = _time.GetUtcNow();
             var grant = PeerGrant.Create(requester, target.User, now + _options.CurrentValue.PeerGrantLifetime);
-            _outbox.TryPost(pending.Requester.Id, new AddressGrantedNotice(grant, current.RemoteAddress, port));
+            _outbox.TryPost(pending.Requester.Id, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port));
             _outbox.TryPost(target.Id, new ConsentConfirmedNotice(grant));
             _events.Publish(new ConsentGiven(now, requester, target.User));
         }

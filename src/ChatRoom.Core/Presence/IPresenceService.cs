@@ -4,7 +4,12 @@ namespace ChatRoom.Presence;
 public interface IPresenceService
 {
     /// <summary>Starts a session for <paramref name="user"/>, ending (displacing) any earlier one.</summary>
-    ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, CancellationToken cancellationToken = default);
+    /// <param name="user">Who logs in.</param>
+    /// <param name="remoteAddress">The client's address as the server sees it.</param>
+    /// <param name="peerPort">Where the client accepts peer connections, or null.</param>
+    /// <param name="peerAddress">The address peers should use, if the client named one; null means <paramref name="remoteAddress"/>.</param>
+    /// <param name="cancellationToken">Cancels the login.</param>
+    ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, CancellationToken cancellationToken = default);
 
     /// <summary>Records that the session is alive. False when it is no longer current (ended, displaced or expired).</summary>
     ValueTask<bool> HeartbeatAsync(SessionId session, string user, CancellationToken cancellationToken = default);

@@ -17,7 +17,11 @@ public readonly record struct SessionId(Guid Value)
 /// <param name="PeerPort">The TCP port the client listens on for peers, if it does.</param>
 /// <param name="LoginTime">When the session began.</param>
 /// <param name="LastHeartbeat">When the client was last heard from.</param>
-public sealed record SessionInfo(SessionId Id, string User, string RemoteAddress, int? PeerPort, DateTimeOffset LoginTime, DateTimeOffset LastHeartbeat);
+public sealed record SessionInfo(SessionId Id, string User, string RemoteAddress, int? PeerPort, DateTimeOffset LoginTime, DateTimeOffset LastHeartbeat)
+{
+    /// <summary>The address peers should connect to, when the client named one (hosts with several interfaces); else <see cref="RemoteAddress"/> is used.</summary>
+    public string? PeerAddress { get; init; }
+}
 
 /// <summary>Why a session ended.</summary>
 public enum LogoutReason

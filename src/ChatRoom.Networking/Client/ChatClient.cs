@@ -96,7 +96,16 @@ public sealed class ChatClient : IChatClient
         password = password.Trim();
         RequireWord(user, nameof(user));
         RequireWord(password, nameof(password));
-        var args = _options.PeerPort is { } port ? new[] { user, password, port.ToString(CultureInfo.InvariantCulture) } : [user, password];
+        var args = new List<string> { user, password };
+        if (_options.PeerPort is { } port)
+        {
+            args.Add(port.ToString(CultureInfo.InvariantCulture));
+            if (_options.PeerAddress is { } address)
+            {
+                args.Add(address);
+            }
+        }
+
         var reply = await RequestAsync(ClientVerb.Login, args, cancellationToken).ConfigureAwait(false);
         if (reply.Ok)
         {

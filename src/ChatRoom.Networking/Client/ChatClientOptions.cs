@@ -21,6 +21,9 @@ public sealed record ChatClientOptions
     /// <summary>The port this client accepts peer-to-peer connections on, told to the server at login; null for none.</summary>
     public int? PeerPort { get; init; }
 
+    /// <summary>The address peers should connect to, told to the server at login with <see cref="PeerPort"/>; null lets the server use the address it sees.</summary>
+    public string? PeerAddress { get; init; }
+
     /// <summary>Longest line accepted from the server, in bytes. Default 65536.</summary>
     public int MaxLineBytes { get; init; } = 64 * 1024;
 
@@ -53,6 +56,11 @@ public sealed record ChatClientOptions
         if (PeerPort is < 1 or > 65535)
         {
             throw new ArgumentException($"{nameof(PeerPort)} must be from 1 to 65535 (was {PeerPort}).", nameof(PeerPort));
+        }
+
+        if (PeerAddress is not null && (PeerPort is null || !System.Net.IPAddress.TryParse(PeerAddress, out _)))
+        {
+            throw new ArgumentException($"{nameof(PeerAddress)} must be an IP address and needs {nameof(PeerPort)}.", nameof(PeerAddress));
         }
 
         if (MaxLineBytes < 1024)

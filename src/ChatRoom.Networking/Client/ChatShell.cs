@@ -77,7 +77,13 @@ public sealed class ChatShell
                 _write($"online: {string.Join(", ", await _client.GetOnlineUsersAsync(cancellationToken).ConfigureAwait(false))}");
                 return true;
             case "block" when TryUser(rest, "block <user>", out var user):
-                _write(await _client.BlockAsync(user, cancellationToken).ConfigureAwait(false) switch
+                var blocked = await _client.BlockAsync(user, cancellationToken).ConfigureAwait(false);
+                if (blocked is BlockResult.Blocked or BlockResult.AlreadyBlocked)
+                {
+                    _private?.Blocked(user, blocked: true);
+                }
+
+                _write(blocked switch
                 {
                     BlockResult.Blocked => $"{user} is blocked",
                     BlockResult.AlreadyBlocked => $"{user} was already blocked",
@@ -86,9 +92,13 @@ public sealed class ChatShell
                 });
                 return true;
             case "unblock" when TryUser(rest, "unblock <user>", out var user):
-                _write(await _client.UnblockAsync(user, cancellationToken).ConfigureAwait(false) == UnblockResult.Unblocked
-                    ? $"{user} is unblocked"
-                    : $"{user} is not in your block list");
+                var unblocked = await _client.UnblockAsync(user, cancellationToken).ConfigureAwait(false) == UnblockResult.Unblocked;
+                if (unblocked)
+                {
+                    _private?.Blocked(user, blocked: false);
+                }
+
+                _write(unblocked ? $"{user} is unblocked" : $"{user} is not in your block list");
                 return true;
             case "getaddress" when TryUser(rest, "getaddress <user>", out var user):
                 var asked = await _client.RequestAddressAsync(user, cancellationToken).ConfigureAwait(false);

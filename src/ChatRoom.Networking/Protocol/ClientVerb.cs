@@ -52,7 +52,7 @@ internal static class CommandTable
 {
     public static IReadOnlyList<VerbSpec> All { get; } =
     [
-        new(ClientVerb.Login, "login", ["user", "password"], ["peer-port"], false, false, "log in; peer-port is where you accept private chats"),
+        new(ClientVerb.Login, "login", ["user", "password"], ["peer-port", "peer-address"], false, false, "log in; peer-port (and peer-address) is where you accept private chats"),
         new(ClientVerb.Message, "message", ["user"], [], true, true, "send a message (stored if the user is offline)"),
         new(ClientVerb.Broadcast, "broadcast", [], [], true, true, "send a message to everyone online"),
         new(ClientVerb.Online, "online", [], [], false, true, "list who is online"),

@@ -102,6 +102,8 @@ internal static class CommandParser
         {
             case ClientVerb.Login when command.OptionalArg(2) is { } port && !TryParsePort(port, out _):
                 return "peer-port must be a number from 1 to 65535";
+            case ClientVerb.Login when command.OptionalArg(3) is { } address && !System.Net.IPAddress.TryParse(address, out _):
+                return "peer-address must be an IP address";
             case ClientVerb.Consent when ParseAnswer(command.Arg(1)) is null:
                 return "the answer is yes or no";
             case ClientVerb.Message or ClientVerb.Broadcast when command.Args[^1].Any(c => char.IsControl(c) && c != '\t'):

@@ -182,7 +182,7 @@ internal sealed class CommandDispatcher
 
         // Live notices wait until the stored ones are queued, so the user reads in order.
         connection.BeginCatchUp();
-        var login = await _presence.LoginAsync(user, connection.RemoteAddress, peerPort, cancellationToken).ConfigureAwait(false);
+        var login = await _presence.LoginAsync(user, connection.RemoteAddress, peerPort, command.OptionalArg(3), cancellationToken).ConfigureAwait(false);
         connection.AttachSession(login.Session);
         _registry.Register(login.Session.Id, connection);
         if (login.Displaced is { } displaced)

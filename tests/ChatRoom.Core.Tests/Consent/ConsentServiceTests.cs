@@ -39,6 +39,18 @@ public sealed class ConsentServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task The_address_a_client_named_for_peers_is_the_one_handed_out()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        var columbia = (await _core.Get<IPresenceService>().LoginAsync("columbia", "10.0.0.7", 41234, "192.168.1.5")).Session;
+        await Consent.RequestAsync(seas, "columbia");
+
+        await Consent.AnswerAsync(columbia, "seas", allow: true);
+
+        Assert.Equal("192.168.1.5", Assert.IsType<AddressGrantedNotice>(Assert.Single(_core.NoticesFor(seas))).Address);
+    }
+
+    [Fact]
     public async Task On_no_the_requester_is_told_it_was_declined()
     {
         var seas = await _core.OnlineAsync("seas");

@@ -88,16 +88,26 @@ internal sealed partial class AppProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Kills the process at once, as <c>kill -9</c> would: no logout, no goodbye.</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
-
-        _process.Dispose();
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await KillAsync();
+            _process.Dispose();
+        }
+    }
+
+    private int _disposed;
 
     private static AppProcess Start(string app, string[] args)
     {

@@ -129,4 +129,40 @@ public sealed class ConsoleAppTests
         await first.WaitForLineAsync(l => l == "! you logged in from 127.0.0.1; this session is closed");
         Assert.Equal(4, await first.WaitForExitAsync());
     }
+
+    [Fact]
+    public async Task Two_client_processes_chat_privately_and_after_the_target_is_killed_the_message_goes_through_the_server()
+    {
+        var (server, port) = await AppProcess.StartServerAsync();
+        await using var _ = server;
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var columbia = AppProcess.Client("127.0.0.1", portText, "--p2p-address", "127.0.0.1");
+        await columbia.WriteLineAsync("columbia");
+        await columbia.WriteLineAsync("116bway");
+        await columbia.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await using var seas = AppProcess.Client("127.0.0.1", portText);
+        await seas.WriteLineAsync("seas");
+        await seas.WriteLineAsync("summerisover");
+        await seas.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+
+        await seas.WriteLineAsync("private columbia too early");
+        await seas.WaitForLineAsync(l => l == "run getaddress columbia first");
+        await seas.WriteLineAsync("getaddress columbia");
+        await columbia.WaitForLineAsync(l => l == "? seas wants to chat with you privately - allow? y/n");
+        await columbia.WriteLineAsync("yes");
+        await seas.WaitForLineAsync(l => l.StartsWith("* columbia agreed to chat privately", StringComparison.Ordinal));
+        await seas.WriteLineAsync("private columbia just between us");
+        await seas.WaitForLineAsync(l => l == "delivered privately to columbia");
+        await columbia.WaitForLineAsync(l => l == "seas (private): just between us");
+
+        await columbia.KillAsync();
+        await seas.WaitForLineAsync(l => l == "* columbia went offline");
+        await seas.WriteLineAsync("private columbia read this later");
+        await seas.WaitForLineAsync(l => l.StartsWith("columbia's client is unreachable - sent through the server (columbia is offline", StringComparison.Ordinal));
+
+        await using var again = AppProcess.Client("127.0.0.1", portText);
+        await again.WriteLineAsync("columbia");
+        await again.WriteLineAsync("116bway");
+        await again.WaitForLineAsync(l => l.StartsWith("seas (sent ", StringComparison.Ordinal) && l.EndsWith("while you were offline): read this later", StringComparison.Ordinal));
+    }
 }

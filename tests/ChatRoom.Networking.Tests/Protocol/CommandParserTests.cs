@@ -7,6 +7,7 @@ public sealed class CommandParserTests
     [Theory]
     [InlineData("login seas summerisover", "login", new[] { "seas", "summerisover" })]
     [InlineData("  login   seas summerisover 4000  ", "login", new[] { "seas", "summerisover", "4000" })]
+    [InlineData("login seas summerisover 4000 10.0.0.7", "login", new[] { "seas", "summerisover", "4000", "10.0.0.7" })]
     [InlineData("message columbia hello   there", "message", new[] { "columbia", "hello   there" })]
     [InlineData("MESSAGE columbia 123", "message", new[] { "columbia", "123" })]
     [InlineData("broadcast 321", "broadcast", new[] { "321" })]
@@ -42,6 +43,7 @@ public sealed class CommandParserTests
     [InlineData("online now", ErrorCodes.BadArgument)]
     [InlineData("login seas pw 70000", ErrorCodes.BadArgument)]
     [InlineData("login seas pw port", ErrorCodes.BadArgument)]
+    [InlineData("login seas pw 4000 not-an-ip", ErrorCodes.BadArgument)]
     [InlineData("consent seas maybe", ErrorCodes.BadArgument)]
     [InlineData("block :colon", ErrorCodes.BadArgument)]
     [InlineData("message columbia bell\u0007", ErrorCodes.BadArgument)]
@@ -70,7 +72,7 @@ public sealed class CommandParserTests
     [Fact]
     public void Usage_is_written_from_the_table()
     {
-        Assert.Equal("login <user> <password> [peer-port]", CommandTable.Get(ClientVerb.Login).Usage);
+        Assert.Equal("login <user> <password> [peer-port] [peer-address]", CommandTable.Get(ClientVerb.Login).Usage);
         Assert.Equal("message <user> <text>", CommandTable.Get(ClientVerb.Message).Usage);
     }
 }

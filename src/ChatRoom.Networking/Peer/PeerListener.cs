@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Sessions;
+
+namespace ChatRoom.Peer;
+
+/// <summary>
+/// Accepts private chats: listens on a port, admits only a connection that presents a live grant naming its requester, and
+/// acknowledges each message once it has been handed on. Messages from users this client has blocked are refused.
+/// </summary>
+public sealed class PeerListener : IAsyncDisposable
+{
+    private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
+    private const int RememberedIds = 4096;
+
+    private readonly ConcurrentDictionary<string, PeerGrant> _grants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _blocked = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<PeerLineConnection, string> _open = new();
+    private readonly Channel<MessageNotice> _messages = Channel.CreateUnbounded<MessageNotice>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<MessageId> _seen = [];
+    private readonly Queue<MessageId> _seenOrder = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeProvider _time;
+    private readonly Socket _listener;
+    private Task _accepting = Task.CompletedTask;
+
+    /// <summary>Binds to <paramref name="address"/> and <paramref name="port"/> (0 for a free port) and starts accepting.</summary>
+    /// <exception cref="SocketException">The address or port cannot be bound.</exception>
+    public PeerListener(IPAddress address, int port, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            _listener.Bind(new IPEndPoint(address, port));
+            _listener.Listen(64);
+        }
+        catch
+        {
+            _listener.Dispose();
+            throw;
+        }
+
+        _accepting = AcceptLoopAsync();
+    }
+
+    /// <summary>The port peers connect to.</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    /// <summary>Private messages received, each once (repeats of an id are acknowledged but not shown again).</summary>
+    public IAsyncEnumerable<MessageNotice> Messages => _messages.Reader.ReadAllAsync();
+
+    /// <summary>Admits <paramref name="grant"/>'s requester from now until it expires; a newer grant replaces an older one.</summary>
+    public void Accept(PeerGrant grant)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        _grants[grant.Requester] = grant;
+    }
+
+    /// <summary>Blocking a user revokes their grant and closes their connections; unblocking lets a new grant in again.</summary>
+    public void SetBlocked(string user, bool blocked)
+    {
+        if (!blocked)
+        {
+            _blocked.TryRemove(user, out _);
+            return;
+        }
+
+        _blocked[user] = 0;
+        _grants.TryRemove(user, out _);
+        foreach (var (connection, from) in _open)
+        {
+            if (from == user)
+            {
+                _ = connection.DisposeAsync().AsTask();
+            }
+        }
+    }
+
+    /// <summary>Stops listening and closes every peer connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        await _accepting.ConfigureAwait(false);
+        foreach (var connection in _open.Keys)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _messages.Writer.TryComplete();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        await Task.Yield();
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            _ = ServeAsync(new PeerLineConnection(socket));
+        }
+    }
+
+    private async Task ServeAsync(PeerLineConnection connection)
+    {
+        try
+        {
+            using var helloTimeout = new CancellationTokenSource(HelloTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(helloTimeout.Token, _stopping.Token);
+            var hello = await connection.ReadLineAsync(linked.Token).ConfigureAwait(false);
+            var (kind, fields, _) = PeerLineConnection.Split(hello ?? string.Empty);
+            if (kind != "peer-hello" || fields.Length != 2 || Admit(fields[0], fields[1]) is not { } grant)
+            {
+                await connection.WriteLineAsync("peer-refused :no valid grant for this connection", _stopping.Token).ConfigureAwait(false);
+                return;
+            }
+
+            _open[connection] = grant.Requester;
+            await connection.WriteLineAsync("peer-ok", _stopping.Token).ConfigureAwait(false);
+            while (await connection.ReadLineAsync(_stopping.Token).ConfigureAwait(false) is { } line)
+            {
+                if (_blocked.ContainsKey(grant.Requester))
+                {
+                    await connection.WriteLineAsync("peer-refused :you are blocked", _stopping.Token).ConfigureAwait(false);
+                    return;
+                }
+
+                var (messageKind, messageFields, text) = PeerLineConnection.Split(line);
+                if (messageKind != "pmsg" || messageFields.Length != 2 || !MessageId.TryParse(messageFields[0], out var id)
+                    || !long.TryParse(messageFields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var millis))
+                {
+                    continue;
+                }
+
+                if (FirstTime(id))
+                {
+                    var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(millis);
+                    _messages.Writer.TryWrite(new MessageNotice(new ChatMessage(id, MessageKind.Private, grant.Requester, grant.Target, text ?? string.Empty, sentAt), FromOfflineStore: false));
+                }
+
+                await connection.WriteLineAsync(PeerWire.Ack(messageFields[0]), _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The peer went away or sent nothing in time; its sender falls back to the server.
+        }
+        finally
+        {
+            _open.TryRemove(connection, out _);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private PeerGrant? Admit(string requester, string token)
+        => !_blocked.ContainsKey(requester) && _grants.TryGetValue(requester, out var grant) && grant.Admits(requester, token, _time.GetUtcNow())
+            ? grant
+            : null;
+
+    private bool FirstTime(MessageId id)
+    {
+        lock (_seen)
+        {
+            if (!_seen.Add(id))
+            {
+                return false;
+            }
+
+            _seenOrder.Enqueue(id);
+            if (_seenOrder.Count > RememberedIds)
+            {
+                _seen.Remove(_seenOrder.Dequeue());
+            }
+
+            return true;
+        }
+    }
+}
