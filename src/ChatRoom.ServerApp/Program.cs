@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using ChatRoom;
 using ChatRoom.Auth;
 using ChatRoom.Server;
+using ChatRoom.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ var port = new Argument<int>("port") { Description = "TCP port to listen on", Ar
 var credentials = new Option<FileInfo?>("--credentials") { Description = "users file: 'username password' a line (default: ./credentials.txt, else the copy beside the app)" };
 var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked after 3 failed logins (default 60)" };
 var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description = "seconds of silence after which a client is logged out (default 75)" };
-var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout };
+var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
+var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data };
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -68,6 +70,19 @@ root.SetAction(async (result, cancellationToken) =>
         return BadUsage;
     }
 
+    var dataPath = result.GetValue(data)?.FullName ?? Path.Combine(Environment.CurrentDirectory, "chatroom.db");
+    SqliteChatStore store;
+    try
+    {
+        store = await SqliteChatStore.OpenAsync(dataPath, cancellationToken);
+    }
+    catch (ChatStoreException ex)
+    {
+        Console.Error.WriteLine($"error: data file {ex.Message}");
+        return BadUsage;
+    }
+
+    await using var storeLifetime = store;
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.ClearProviders();
     builder.Logging.AddSimpleConsole(o =>
@@ -77,6 +92,7 @@ root.SetAction(async (result, cancellationToken) =>
     });
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton(users);
+    builder.Services.AddChatRoomSqliteStore(store);
     builder.Services.AddChatRoomServer(o => o.Port = listenPort);
     builder.Services.Configure<ChatRoomOptions>(o =>
     {
@@ -101,7 +117,7 @@ root.SetAction(async (result, cancellationToken) =>
     }
 
     var server = host.Services.GetRequiredService<ChatServer>();
-    Console.WriteLine($"ChatRoom server listening on {string.Join(", ", server.GetReachableEndPoints())} with users from {path}. Ctrl-C stops it.");
+    Console.WriteLine($"ChatRoom server listening on {string.Join(", ", server.GetReachableEndPoints())} with users from {path} and data in {dataPath}. Ctrl-C stops it.");
     await host.WaitForShutdownAsync(CancellationToken.None);
     return 0;
 });

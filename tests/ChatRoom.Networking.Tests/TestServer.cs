@@ -118,8 +118,26 @@ internal sealed class TestServer : IAsyncDisposable
 internal sealed class LogCollector : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly SemaphoreSlim _logged = new(0);
 
     public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary>Waits for a log line containing <paramref name="text"/>, logged at any time.</summary>
+    public async Task WaitForAsync(string text)
+    {
+        using var cts = new CancellationTokenSource(TestServer.Wait);
+        while (!_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        {
+            try
+            {
+                await _logged.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no log line with '{text}'");
+            }
+        }
+    }
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -135,6 +153,9 @@ internal sealed class LogCollector : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => owner._lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+        {
+            owner._lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            owner._logged.Release();
+        }
     }
 }

@@ -30,6 +30,9 @@ public sealed record MessageDelivered(DateTimeOffset At, ChatMessage Message) : 
 /// <summary>A message was stored for its offline recipient.</summary>
 public sealed record MessageStoredOffline(DateTimeOffset At, ChatMessage Message) : ChatEvent(At);
 
+/// <summary>A recipient's client acknowledged messages; they are removed from storage.</summary>
+public sealed record MessagesAcknowledged(DateTimeOffset At, string Recipient, int Count) : ChatEvent(At);
+
 /// <summary>A message was refused; the sender is told why.</summary>
 public sealed record MessageRefused(DateTimeOffset At, string From, string To, RefusalReason Reason) : ChatEvent(At);
 

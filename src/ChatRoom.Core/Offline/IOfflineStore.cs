@@ -3,8 +3,9 @@ using ChatRoom.Messaging;
 namespace ChatRoom.Offline;
 
 /// <summary>
-/// Messages waiting for an offline user, in arrival order. At-least-once: a reader peeks, delivers,
-/// then acknowledges what was delivered, so a crash between the two repeats rather than loses.
+/// Every direct message its recipient has not yet acknowledged, in arrival order: stored before it is handed to anyone,
+/// removed only when the recipient's client acknowledges it. At-least-once: what was handed over but never acknowledged
+/// (a dead connection, a crash) is handed over again at the next login, and the client drops repeats by id.
 /// </summary>
 public interface IOfflineStore
 {
@@ -12,7 +13,11 @@ public interface IOfflineStore
     ValueTask AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="max"/> of the recipient's waiting messages, oldest first, without removing them.</summary>
-    ValueTask<IReadOnlyList<ChatMessage>> PeekAsync(string recipient, int max, CancellationToken cancellationToken = default);
+    /// <param name="recipient">Whose messages.</param>
+    /// <param name="max">At most this many.</param>
+    /// <param name="after">Start after this message (a cursor from the previous page); null to start at the oldest.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    ValueTask<IReadOnlyList<ChatMessage>> PeekAsync(string recipient, int max, MessageId? after = null, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the listed messages; ids not waiting are ignored.</summary>
     ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default);

@@ -22,7 +22,7 @@ public sealed class InMemoryOfflineStore : IOfflineStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ChatMessage>> PeekAsync(string recipient, int max, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<ChatMessage>> PeekAsync(string recipient, int max, MessageId? after = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         if (!_queues.TryGetValue(recipient, out var queue))
@@ -32,7 +32,8 @@ public sealed class InMemoryOfflineStore : IOfflineStore
 
         lock (queue)
         {
-            return ValueTask.FromResult<IReadOnlyList<ChatMessage>>(queue.GetRange(0, Math.Min(max, queue.Count)));
+            var start = after is { } cursor ? queue.FindIndex(m => m.Id == cursor) + 1 : 0;
+            return ValueTask.FromResult<IReadOnlyList<ChatMessage>>(queue.GetRange(start, Math.Min(max, queue.Count - start)));
         }
     }
 

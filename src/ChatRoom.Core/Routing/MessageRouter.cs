@@ -57,6 +57,9 @@ internal sealed class MessageRouter : IMessageRouter
         }
 
         var message = new ChatMessage(MessageId.New(_time), MessageKind.Direct, from, to, text, _time.GetUtcNow());
+
+        // Stored first: it stays until the recipient's client acknowledges it, so neither a dead connection nor a crash loses it.
+        await _offline.AppendAsync(to, message, cancellationToken).ConfigureAwait(false);
         var session = await _presence.FindAsync(to, cancellationToken).ConfigureAwait(false);
         if (session is not null && _outbox.TryPost(session.Id, new MessageNotice(message, FromOfflineStore: false)))
         {
@@ -64,8 +67,6 @@ internal sealed class MessageRouter : IMessageRouter
             return new SendResult(SendOutcome.Delivered, message);
         }
 
-        // Offline, or its connection is gone or full: keep it for the next login rather than lose it.
-        await _offline.AppendAsync(to, message, cancellationToken).ConfigureAwait(false);
         _events.Publish(new MessageStoredOffline(message.SentAt, message));
         return new SendResult(SendOutcome.StoredOffline, message);
     }
@@ -121,15 +122,17 @@ internal sealed class MessageRouter : IMessageRouter
     {
         ArgumentNullException.ThrowIfNull(session);
         var handed = 0;
+        MessageId? cursor = null;
         while (true)
         {
-            var page = await _offline.PeekAsync(session.User, OfflinePageSize, cancellationToken).ConfigureAwait(false);
+            var page = await _offline.PeekAsync(session.User, OfflinePageSize, cursor, cancellationToken).ConfigureAwait(false);
             if (page.Count == 0)
             {
                 return handed;
             }
 
-            var done = new List<MessageId>(page.Count);
+            cursor = page[^1].Id;
+            var withheldIds = new List<MessageId>();
             Dictionary<string, int>? withheld = null;
             var reachable = true;
             foreach (var message in page)
@@ -139,7 +142,7 @@ internal sealed class MessageRouter : IMessageRouter
                 {
                     withheld ??= new(StringComparer.Ordinal);
                     withheld[message.From] = withheld.GetValueOrDefault(message.From) + 1;
-                    done.Add(message.Id);
+                    withheldIds.Add(message.Id);
                     continue;
                 }
 
@@ -149,12 +152,12 @@ internal sealed class MessageRouter : IMessageRouter
                     break;
                 }
 
-                done.Add(message.Id);
                 handed++;
                 _events.Publish(new MessageDelivered(_time.GetUtcNow(), message));
             }
 
-            await _offline.AcknowledgeAsync(session.User, done, cancellationToken).ConfigureAwait(false);
+            // Withheld messages will never be shown, so they are done; the rest wait for the client's acknowledgement.
+            await _offline.AcknowledgeAsync(session.User, withheldIds, cancellationToken).ConfigureAwait(false);
             foreach (var (sender, count) in withheld ?? [])
             {
                 _events.Publish(new OfflineMessagesWithheld(_time.GetUtcNow(), session.User, sender, count));
@@ -165,6 +168,13 @@ internal sealed class MessageRouter : IMessageRouter
                 return handed;
             }
         }
+    }
+
+    public async ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await _offline.AcknowledgeAsync(recipient, ids, cancellationToken).ConfigureAwait(false);
+        _events.Publish(new MessagesAcknowledged(_time.GetUtcNow(), recipient, ids.Count));
     }
 
     private RefusalReason? CheckText(string text)

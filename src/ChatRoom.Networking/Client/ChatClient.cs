@@ -28,6 +28,10 @@ public sealed class ChatClient : IChatClient
     private readonly TaskCompletionSource<HelloNotice> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
     private readonly Task _receiving;
+    private readonly Task _acknowledging;
+    private readonly Channel<MessageId> _acks = Channel.CreateUnbounded<MessageId>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly SeenMessageIds _seen;
+    private long _duplicates;
     private ITimer? _heartbeat;
     private long _nextTag;
     private string? _user;
@@ -37,12 +41,17 @@ public sealed class ChatClient : IChatClient
     private ChatClient(ChatClientOptions options, Socket socket)
     {
         _options = options;
+        _seen = options.SeenMessages ?? new SeenMessageIds();
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
         _receiving = ReceiveLoopAsync();
+        _acknowledging = AcknowledgeLoopAsync();
     }
+
+    /// <summary>How many messages the server handed over again (after a lost acknowledgement or a crash) and this client dropped as already seen.</summary>
+    public long DuplicatesSuppressed => Interlocked.Read(ref _duplicates);
 
     /// <inheritdoc />
     public HelloNotice ServerHello => _hello.Task.IsCompletedSuccessfully ? _hello.Task.Result : throw new InvalidOperationException("Not connected yet.");
@@ -246,6 +255,7 @@ public sealed class ChatClient : IChatClient
         await _closed.CancelAsync().ConfigureAwait(false);
         _socket.Close();
         await _receiving.ConfigureAwait(false);
+        await _acknowledging.ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
         try
         {
@@ -377,9 +387,44 @@ public sealed class ChatClient : IChatClient
                 {
                     _endReason = "displaced";
                 }
+                else if (notice is MessageNotice { Message.Kind: MessageKind.Direct } direct)
+                {
+                    // Stored messages are acknowledged once taken; one handed over again is acknowledged again but shown once.
+                    var first = _seen.TryAdd(direct.Message.Id);
+                    _acks.Writer.TryWrite(direct.Message.Id);
+                    if (!first)
+                    {
+                        Interlocked.Increment(ref _duplicates);
+                        return;
+                    }
+                }
 
                 _notices.Writer.TryWrite(notice);
                 break;
+        }
+    }
+
+    // Acknowledgements go out in batches, one line for everything received since the last one.
+    private async Task AcknowledgeLoopAsync()
+    {
+        var reader = _acks.Reader;
+        var batch = new StringBuilder();
+        try
+        {
+            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            {
+                batch.Clear().Append("ack");
+                for (var count = 0; count < 128 && reader.TryRead(out var id); count++)
+                {
+                    batch.Append(' ').Append(id.ToString());
+                }
+
+                await WriteLineAsync(batch.ToString(), _closed.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChatConnectionException or ObjectDisposedException)
+        {
+            // Unacknowledged messages are handed over again at the next login.
         }
     }
 

@@ -27,6 +27,9 @@ public sealed record ChatClientOptions
     /// <summary>Longest line accepted from the server, in bytes. Default 65536.</summary>
     public int MaxLineBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Ids of messages already shown, shared across reconnects so a message handed over again is shown once; null for a fresh log per client.</summary>
+    public SeenMessageIds? SeenMessages { get; init; }
+
     /// <summary>The clock for heartbeats and timeouts. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -14,6 +14,7 @@ internal enum ClientVerb
     Consent,
     Heartbeat,
     Help,
+    Ack,
 }
 
 /// <summary>
@@ -27,7 +28,8 @@ internal enum ClientVerb
 /// <param name="TakesText">Whether the rest of the line, spaces included, is one last text parameter.</param>
 /// <param name="RequiresLogin">Whether it is refused before login.</param>
 /// <param name="Summary">One line of help.</param>
-internal sealed record VerbSpec(ClientVerb Verb, string Name, string[] Required, string[] Optional, bool TakesText, bool RequiresLogin, string Summary)
+/// <param name="TextName">What the trailing text is called in the usage line.</param>
+internal sealed record VerbSpec(ClientVerb Verb, string Name, string[] Required, string[] Optional, bool TakesText, bool RequiresLogin, string Summary, string TextName = "text")
 {
     /// <summary>How it is written, e.g. <c>message &lt;user&gt; &lt;text&gt;</c>.</summary>
     public string Usage
@@ -39,7 +41,7 @@ internal sealed record VerbSpec(ClientVerb Verb, string Name, string[] Required,
             parts.AddRange(Optional.Select(p => $"[{p}]"));
             if (TakesText)
             {
-                parts.Add("<text>");
+                parts.Add($"<{TextName}>");
             }
 
             return string.Join(' ', parts);
@@ -63,6 +65,7 @@ internal static class CommandTable
         new(ClientVerb.Consent, "consent", ["user", "yes|no"], [], false, true, "answer a user's getaddress"),
         new(ClientVerb.Heartbeat, "heartbeat", [], [], false, true, "tell the server you are still there"),
         new(ClientVerb.Help, "help", [], [], false, false, "list the commands"),
+        new(ClientVerb.Ack, "ack", [], [], true, true, "confirm you have received messages (by id); the only command without a reply", "id..."),
     ];
 
     private static readonly Dictionary<string, VerbSpec> s_byName = All.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);

@@ -2,6 +2,7 @@ using System.Globalization;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
 using ChatRoom.Consent;
+using ChatRoom.Messaging;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
 using ChatRoom.Routing;
@@ -138,6 +139,20 @@ internal sealed class CommandDispatcher
                 await EndSessionAsync(connection, session!, LogoutReason.Requested).ConfigureAwait(false);
                 connection.Send(ReplyNotice.Success(tag, "logout"));
                 connection.CloseWith(new ByeNotice("logout", "goodbye"));
+                return null;
+            case ClientVerb.Ack:
+                var ids = new List<MessageId>();
+                foreach (var word in command.Arg(0).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!MessageId.TryParse(word, out var id))
+                    {
+                        return ReplyNotice.Failure(tag, ErrorCodes.BadArgument, $"'{word}' is not a message id");
+                    }
+
+                    ids.Add(id);
+                }
+
+                await _router.AcknowledgeAsync(session!.User, ids, cancellationToken).ConfigureAwait(false);
                 return null;
             case ClientVerb.Heartbeat:
                 return await _presence.HeartbeatAsync(session!.Id, session.User, cancellationToken).ConfigureAwait(false)

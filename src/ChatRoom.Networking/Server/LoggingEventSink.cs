@@ -22,6 +22,7 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
             case MessageDelivered e: Delivered(logger, e.Message.Id, e.Message.From, e.Message.To ?? "*"); break;
             case MessageStoredOffline e: Stored(logger, e.Message.Id, e.Message.From, e.Message.To ?? "*"); break;
             case MessageRefused e: Refused(logger, e.From, e.To, e.Reason); break;
+            case MessagesAcknowledged e: Acknowledged(logger, e.Recipient, e.Count); break;
             case OfflineMessagesWithheld e: Withheld(logger, e.Count, e.Sender, e.Recipient); break;
             case BroadcastSent e: Broadcast(logger, e.Message.Id, e.Message.From, e.Recipients, e.Skipped); break;
             case UserBlocked e: Blocked(logger, e.By, e.Target); break;
@@ -77,6 +78,9 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Consent refused: {Requester} -> {Target} ({Reason})")]
     private static partial void ConsentRefusedLog(ILogger logger, string requester, string target, ConsentRefusal reason);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Debug, Message = "Acknowledged: {Recipient} took {Count} messages")]
+    private static partial void Acknowledged(ILogger logger, string recipient, int count);
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Event: {Event}")]
     private static partial void Other(ILogger logger, ChatEvent @event);

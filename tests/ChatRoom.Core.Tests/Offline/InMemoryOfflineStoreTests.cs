@@ -30,6 +30,20 @@ public sealed class InMemoryOfflineStoreTests
     }
 
     [Fact]
+    public async Task Peek_after_a_cursor_continues_from_the_next_message()
+    {
+        var a = Message("one");
+        var b = Message("two");
+        var c = Message("three");
+        await _store.AppendAsync("seas", a);
+        await _store.AppendAsync("seas", b);
+        await _store.AppendAsync("seas", c);
+
+        Assert.Equal([b, c], await _store.PeekAsync("seas", 10, a.Id));
+        Assert.Empty(await _store.PeekAsync("seas", 10, c.Id));
+    }
+
+    [Fact]
     public async Task Acknowledging_removes_only_the_listed_messages()
     {
         var a = Message("one");

@@ -171,7 +171,7 @@ public sealed class MessageRouterTests : IDisposable
     }
 
     [Fact]
-    public async Task Stored_messages_are_handed_over_at_login_oldest_first_and_then_removed()
+    public async Task Stored_messages_are_handed_over_at_login_oldest_first_and_removed_once_acknowledged()
     {
         await Router.SendAsync("seas", "columbia", "one");
         _core.Time.Advance(TimeSpan.FromSeconds(1));
@@ -184,7 +184,36 @@ public sealed class MessageRouterTests : IDisposable
         var notices = _core.NoticesFor(columbia).Cast<MessageNotice>().ToList();
         Assert.Equal(["one", "two"], notices.Select(n => n.Message.Text));
         Assert.All(notices, n => Assert.True(n.FromOfflineStore));
+        Assert.Equal(2, (await Offline.PeekAsync("columbia", 10)).Count);
+
+        await Router.AcknowledgeAsync("columbia", [.. notices.Select(n => n.Message.Id)]);
         Assert.Empty(await Offline.PeekAsync("columbia", 10));
+    }
+
+    [Fact]
+    public async Task A_message_delivered_live_stays_stored_until_the_recipient_acknowledges_it()
+    {
+        var columbia = await _core.OnlineAsync("columbia");
+
+        var result = await Router.SendAsync("seas", "columbia", "live");
+
+        Assert.Equal(SendOutcome.Delivered, result.Outcome);
+        Assert.Equal([result.Message!], await Offline.PeekAsync("columbia", 10));
+        await Router.AcknowledgeAsync("columbia", [result.Message!.Id]);
+        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+    }
+
+    [Fact]
+    public async Task A_message_handed_to_a_connection_that_died_is_handed_over_again_at_the_next_login()
+    {
+        await _core.OnlineAsync("columbia");
+        var lost = await Router.SendAsync("seas", "columbia", "unacked");
+        var again = await _core.OnlineAsync("columbia");
+
+        await Router.DeliverOfflineAsync(again);
+
+        var notice = Assert.IsType<MessageNotice>(Assert.Single(_core.NoticesFor(again)));
+        Assert.Equal((lost.Message!.Id, true), (notice.Message.Id, notice.FromOfflineStore));
     }
 
     [Fact]
@@ -214,7 +243,7 @@ public sealed class MessageRouterTests : IDisposable
 
         Assert.Equal(["by foobar"], _core.NoticesFor(columbia).Cast<MessageNotice>().Select(n => n.Message.Text));
         Assert.Equal(new OfflineMessagesWithheld(CoreHarness.Start, "columbia", "seas", 1), Assert.Single(_core.Events.OfType<OfflineMessagesWithheld>()));
-        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+        Assert.Equal(["by foobar"], (await Offline.PeekAsync("columbia", 10)).Select(m => m.Text));
     }
 
     [Fact]
@@ -227,6 +256,6 @@ public sealed class MessageRouterTests : IDisposable
 
         Assert.Equal(1, await Router.DeliverOfflineAsync(columbia));
 
-        Assert.Equal(["two"], (await Offline.PeekAsync("columbia", 10)).Select(m => m.Text));
+        Assert.Equal(["one", "two"], (await Offline.PeekAsync("columbia", 10)).Select(m => m.Text));
     }
 }

@@ -10,9 +10,12 @@ internal sealed partial class AppProcess : IAsyncDisposable
     private readonly List<string> _lines = [];
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private AppProcess(Process process)
+    private readonly string _workingDirectory;
+
+    private AppProcess(Process process, string workingDirectory)
     {
         _process = process;
+        _workingDirectory = workingDirectory;
         _process.OutputDataReceived += (_, e) => Add(e.Data);
         _process.ErrorDataReceived += (_, e) => Add(e.Data);
         _process.BeginOutputReadLine();
@@ -104,6 +107,14 @@ internal sealed partial class AppProcess : IAsyncDisposable
         {
             await KillAsync();
             _process.Dispose();
+            try
+            {
+                Directory.Delete(_workingDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder left behind is harmless.
+            }
         }
     }
 
@@ -117,7 +128,9 @@ internal sealed partial class AppProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+
+            // Each process gets its own folder, so its default data file is its own.
+            WorkingDirectory = Directory.CreateTempSubdirectory("chatroom-app-").FullName,
         };
         info.ArgumentList.Add(AppPath(app));
         foreach (var arg in args)
@@ -125,7 +138,7 @@ internal sealed partial class AppProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        return new AppProcess(Process.Start(info)!);
+        return new AppProcess(Process.Start(info)!, info.WorkingDirectory);
     }
 
     // tests/ChatRoom.Networking.Tests/bin/<Configuration>/net10.0/ → src/<app>/bin/<Configuration>/net10.0/<app>.dll
