@@ -303,7 +303,7 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
         }
     }
 
-    private Task Enqueue(Action<SqliteCommand> write, Func<ValueTask> applied)
+    private Task Enqueue(Action<PreparedCommands> write, Func<ValueTask> applied)
     {
         var pending = new Write(write, applied);
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(pending), this);
@@ -315,7 +315,7 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
     {
         var reader = _writes.Reader;
         var batch = new List<Write>(MaxBatch);
-        using var command = _connection.CreateCommand();
+        using var command = new PreparedCommands(_connection);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
@@ -356,16 +356,49 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
         }
     }
 
-    private static void Execute(SqliteCommand command, string sql, params object?[] values)
+    private static void Execute(PreparedCommands commands, string sql, params object?[] values)
     {
-        command.CommandText = sql;
-        command.Parameters.Clear();
+        var command = commands.For(sql, values.Length);
         for (var i = 0; i < values.Length; i++)
         {
-            command.Parameters.AddWithValue("$" + (char)('a' + i), values[i] ?? DBNull.Value);
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
         }
 
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>One prepared statement per SQL text, reused for every write of the writer loop.</summary>
+    private sealed class PreparedCommands(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        public SqliteTransaction? Transaction { get; set; }
+
+        public SqliteCommand For(string sql, int parameters)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                for (var i = 0; i < parameters; i++)
+                {
+                    command.Parameters.Add(new SqliteParameter("$" + (char)('a' + i), null));
+                }
+
+                _commands[sql] = command;
+            }
+
+            command.Transaction = Transaction;
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+        }
     }
 
     private long Scalar(string sql)
@@ -383,9 +416,9 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
         command.ExecuteNonQuery();
     }
 
-    private sealed class Write(Action<SqliteCommand> apply, Func<ValueTask> applied)
+    private sealed class Write(Action<PreparedCommands> apply, Func<ValueTask> applied)
     {
-        public Action<SqliteCommand> Apply { get; } = apply;
+        public Action<PreparedCommands> Apply { get; } = apply;
 
         public Func<ValueTask> Applied { get; } = applied;
 

@@ -40,9 +40,12 @@ internal sealed partial class AppProcess : IAsyncDisposable
     public static AppProcess Client(params string[] args) => Start("ChatRoom.ClientApp", args);
 
     /// <summary>Starts the server on a free port and returns it with the port it printed.</summary>
-    public static async Task<(AppProcess Server, int Port)> StartServerAsync(params string[] args)
+    public static Task<(AppProcess Server, int Port)> StartServerAsync(params string[] args) => StartServerOnAsync(0, args);
+
+    /// <summary>Starts the server on <paramref name="port"/> (0 for a free one) and waits until it listens.</summary>
+    public static async Task<(AppProcess Server, int Port)> StartServerOnAsync(int port, params string[] args)
     {
-        var server = Server(["0", .. args]);
+        var server = Server([port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args]);
         var line = await server.WaitForLineAsync(l => l.Contains("listening on", StringComparison.Ordinal));
         return (server, int.Parse(PortPattern().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
