@@ -53,18 +53,21 @@ root.SetAction(async (result, cancellationToken) =>
     }
 
     await using var peerListener = listener;
-    ChatClientOptions options;
-    try
-    {
-        options = new ChatClientOptions
+    await using var services = new ServiceCollection()
+        .AddChatRoomClient(o => o with
         {
             Host = result.GetValue(host)!,
             Port = result.GetValue(port),
             HeartbeatInterval = result.GetValue(heartbeat) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             PeerPort = listener.Port,
             PeerAddress = listenAddress,
-        };
-        options.Validate();
+        })
+        .AddChatRoomPrivateDelivery()
+        .BuildServiceProvider();
+    IChatClientFactory factory;
+    try
+    {
+        factory = services.GetRequiredService<IChatClientFactory>();
     }
     catch (ArgumentException ex)
     {
@@ -72,13 +75,13 @@ root.SetAction(async (result, cancellationToken) =>
         return BadUsage;
     }
 
-    await using var services = new ServiceCollection().AddChatRoomPrivateDelivery().BuildServiceProvider();
+    var options = factory.Options;
     await using var transport = new TcpPeerTransport();
 
     ChatClient client;
     try
     {
-        client = await ChatClient.ConnectAsync(options, cancellationToken);
+        client = await factory.ConnectAsync(cancellationToken);
     }
     catch (ChatConnectionException ex)
     {

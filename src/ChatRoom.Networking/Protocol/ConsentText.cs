@@ -3,7 +3,7 @@ using ChatRoom.Consent;
 namespace ChatRoom.Protocol;
 
 /// <summary>What a person reads when a getaddress ends without an address.</summary>
-public static class ConsentText
+internal static class ConsentText
 {
     /// <summary>One sentence about <paramref name="target"/> and <paramref name="reason"/>.</summary>
     public static string Describe(string target, ConsentRefusal reason) => reason switch

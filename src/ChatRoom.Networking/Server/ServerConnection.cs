@@ -27,6 +27,8 @@ internal sealed class ServerConnection : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
+    private readonly HashSet<Messaging.MessageId> _heldIds = [];
+    private readonly HashSet<Messaging.MessageId> _caughtUpIds = [];
     private List<SessionNotice>? _held;
     private SessionInfo? _session;
     private volatile bool _closing;
@@ -75,24 +77,46 @@ internal sealed class ServerConnection : IAsyncDisposable
     /// <summary>Queues a notice from elsewhere (another user's message, presence). While catching up after login, live notices wait behind stored ones.</summary>
     public bool TryPost(SessionNotice notice)
     {
-        if (Volatile.Read(ref _held) is not null && notice is not MessageNotice { FromOfflineStore: true })
+        if (Volatile.Read(ref _held) is not null)
         {
             lock (_gate)
             {
                 if (_held is not null)
                 {
-                    if (_held.Count >= _options.OutboundQueueCapacity)
-                    {
-                        return Overflow();
-                    }
-
-                    _held.Add(notice);
-                    return true;
+                    return Hold(notice);
                 }
             }
         }
 
         return Enqueue(notice);
+    }
+
+    // While catching up, a message sent just after login is both in storage and live: exactly one copy goes out.
+    private bool Hold(SessionNotice notice)
+    {
+        if (notice is MessageNotice { FromOfflineStore: true } stored)
+        {
+            if (_heldIds.Contains(stored.Message.Id))
+            {
+                return true; // its live copy is waiting and will deliver it in order
+            }
+
+            _caughtUpIds.Add(stored.Message.Id);
+            return Enqueue(notice);
+        }
+
+        if (_held!.Count >= _options.OutboundQueueCapacity)
+        {
+            return Overflow();
+        }
+
+        if (notice is MessageNotice live)
+        {
+            _heldIds.Add(live.Message.Id);
+        }
+
+        _held.Add(notice);
+        return true;
     }
 
     /// <summary>Queues this connection's own reply.</summary>
@@ -113,10 +137,15 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             foreach (var notice in _held ?? [])
             {
-                Enqueue(notice);
+                if (notice is not MessageNotice m || !_caughtUpIds.Contains(m.Message.Id))
+                {
+                    Enqueue(notice);
+                }
             }
 
             _held = null;
+            _heldIds.Clear();
+            _caughtUpIds.Clear();
         }
     }
 
