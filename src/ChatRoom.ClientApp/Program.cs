@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ChatRoom.Shared;
 using System.Net;
 using System.Net.Sockets;
 using ChatRoom;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Polly.Registry;
 
 const int CannotConnect = 1;
-const int BadUsage = 2;
+const int BadUsage = CommandLineErrors.BadUsage;
 const int NotLoggedIn = 3;
 
 var host = new Argument<string>("host") { Description = "the server's host name or address" };
@@ -20,15 +21,9 @@ var peerPort = new Option<int>("--p2p-port") { Description = "port to accept pri
 var peerAddress = new Option<string?>("--p2p-address") { Description = "address to accept private chats on and to give peers (default: every address; peers use the one the server sees)" };
 var root = new RootCommand("ChatRoom console client") { host, port, heartbeat, peerPort, peerAddress };
 var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
+if (CommandLineErrors.Report(parsed) is { } badUsage)
 {
-    foreach (var error in parsed.Errors)
-    {
-        Console.Error.WriteLine($"error: {error.Message}");
-    }
-
-    Console.Error.WriteLine("Try --help.");
-    return BadUsage;
+    return badUsage;
 }
 
 root.SetAction(async (result, cancellationToken) =>

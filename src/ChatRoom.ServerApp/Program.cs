@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ChatRoom.Shared;
 using System.Net.Sockets;
 using ChatRoom;
 using ChatRoom.Auth;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-const int BadUsage = 2;
+const int BadUsage = CommandLineErrors.BadUsage;
 
 var port = new Argument<int>("port") { Description = "TCP port to listen on", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => 5566 };
 var credentials = new Option<FileInfo?>("--credentials") { Description = "users file: 'username password' a line (default: ./credentials.txt, else the copy beside the app)" };
@@ -19,15 +20,9 @@ var data = new Option<FileInfo?>("--data") { Description = "SQLite file for mess
 var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data };
 
 var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
+if (CommandLineErrors.Report(parsed) is { } badUsage)
 {
-    foreach (var error in parsed.Errors)
-    {
-        Console.Error.WriteLine($"error: {error.Message}");
-    }
-
-    Console.Error.WriteLine("Try --help.");
-    return BadUsage;
+    return badUsage;
 }
 
 root.SetAction(async (result, cancellationToken) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using ChatRoom.Client;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
 using ChatRoom.Sessions;
@@ -16,14 +17,11 @@ namespace ChatRoom.Peer;
 public sealed class PeerListener : IAsyncDisposable
 {
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
-    private const int RememberedIds = 4096;
-
     private readonly ConcurrentDictionary<string, PeerGrant> _grants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _blocked = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PeerLineConnection, string> _open = new();
     private readonly Channel<MessageNotice> _messages = Channel.CreateUnbounded<MessageNotice>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<MessageId> _seen = [];
-    private readonly Queue<MessageId> _seenOrder = new();
+    private readonly SeenMessageIds _seen = new(4096);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private readonly Socket _listener;
@@ -152,7 +150,7 @@ public sealed class PeerListener : IAsyncDisposable
                     continue;
                 }
 
-                if (FirstTime(id))
+                if (_seen.TryAdd(id))
                 {
                     var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(millis);
                     _messages.Writer.TryWrite(new MessageNotice(new ChatMessage(id, MessageKind.Private, grant.Requester, grant.Target, text ?? string.Empty, sentAt), FromOfflineStore: false));
@@ -176,23 +174,4 @@ public sealed class PeerListener : IAsyncDisposable
         => !_blocked.ContainsKey(requester) && _grants.TryGetValue(requester, out var grant) && grant.Admits(requester, token, _time.GetUtcNow())
             ? grant
             : null;
-
-    private bool FirstTime(MessageId id)
-    {
-        lock (_seen)
-        {
-            if (!_seen.Add(id))
-            {
-                return false;
-            }
-
-            _seenOrder.Enqueue(id);
-            if (_seenOrder.Count > RememberedIds)
-            {
-                _seen.Remove(_seenOrder.Dequeue());
-            }
-
-            return true;
-        }
-    }
 }

@@ -96,18 +96,17 @@ internal sealed class PeerLineConnection : IAsyncDisposable
         _writeLock.Dispose();
     }
 
-    /// <summary>Splits <c>kind field* [:text]</c>.</summary>
+    /// <summary>Splits <c>kind field* [:text]</c> as server lines are split; an empty line has an empty kind.</summary>
     public static (string Kind, string[] Fields, string? Text) Split(string line)
     {
-        string? text = null;
-        var colon = line.IndexOf(" :", StringComparison.Ordinal);
-        if (colon >= 0)
+        try
         {
-            text = line[(colon + 2)..];
-            line = line[..colon];
+            var (kind, _, fields, text) = WireFormat.Split(line);
+            return (kind, fields, text);
         }
-
-        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return words.Length == 0 ? (string.Empty, [], text) : (words[0], words[1..], text);
+        catch (FormatException)
+        {
+            return (string.Empty, [], null);
+        }
     }
 }

@@ -166,7 +166,7 @@ internal static class WireFormat
         return sb.ToString();
     }
 
-    private static (string Kind, string? Tag, string[] Fields, string? Text) Split(string line)
+    internal static (string Kind, string? Tag, string[] Fields, string? Text) Split(string line)
     {
         string? text = null;
         var colon = line.IndexOf(" :", StringComparison.Ordinal);

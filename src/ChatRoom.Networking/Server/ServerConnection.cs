@@ -28,7 +28,8 @@ internal sealed class ServerConnection : IAsyncDisposable
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
     private readonly HashSet<Messaging.MessageId> _heldIds = [];
-    private readonly HashSet<Messaging.MessageId> _caughtUpIds = [];
+    private HashSet<Messaging.MessageId> _caughtUpIds = [];
+    private HashSet<Messaging.MessageId>? _deliveredAtLogin;
     private List<SessionNotice>? _held;
     private SessionInfo? _session;
     private volatile bool _closing;
@@ -88,6 +89,12 @@ internal sealed class ServerConnection : IAsyncDisposable
             }
         }
 
+        // A live copy of a message the login hand-over already sent (it was stored first) must not go out twice.
+        if (Volatile.Read(ref _deliveredAtLogin) is { } delivered && notice is MessageNotice { FromOfflineStore: false } live && delivered.Contains(live.Message.Id))
+        {
+            return true;
+        }
+
         return Enqueue(notice);
     }
 
@@ -145,7 +152,10 @@ internal sealed class ServerConnection : IAsyncDisposable
 
             _held = null;
             _heldIds.Clear();
-            _caughtUpIds.Clear();
+
+            // Kept, never changed again, so the lock-free check in TryPost can read it.
+            Volatile.Write(ref _deliveredAtLogin, _caughtUpIds.Count > 0 ? _caughtUpIds : null);
+            _caughtUpIds = [];
         }
     }
 

@@ -69,6 +69,25 @@ public sealed class ConsoleAppTests
     }
 
     [Fact]
+    public async Task A_data_file_that_is_not_ours_is_refused_with_exit_code_2_and_left_untouched()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "my diary, not a database\n");
+        try
+        {
+            await using var server = AppProcess.Server("0", "--data", path);
+
+            Assert.Equal(2, await server.WaitForExitAsync());
+            Assert.Contains(server.Lines, l => l.StartsWith("error: data file", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
+            Assert.Equal("my diary, not a database\n", await File.ReadAllTextAsync(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_malformed_credentials_file_names_the_file_and_line()
     {
         var path = Path.GetTempFileName();
