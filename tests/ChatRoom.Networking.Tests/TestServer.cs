@@ -43,15 +43,16 @@ internal sealed class TestServer : IAsyncDisposable
 
     public int Port => Server.LocalEndPoint!.Port;
 
-    public static async Task<TestServer> StartAsync(Action<ChatRoomOptions>? core = null, Action<ChatServerOptions>? server = null)
+    public static async Task<TestServer> StartAsync(Action<ChatRoomOptions>? core = null, Action<ChatServerOptions>? server = null, Action<IServiceCollection>? services = null)
     {
         var logs = new LogCollector();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        services.AddSingleton<TimeProvider>(time);
-        services.AddChatRoomCredentials(Passwords);
-        services.AddChatRoomServer(o =>
+        var collection = new ServiceCollection();
+        services?.Invoke(collection);
+        collection.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        collection.AddSingleton<TimeProvider>(time);
+        collection.AddChatRoomCredentials(Passwords);
+        collection.AddChatRoomServer(o =>
         {
             o.Address = IPAddress.Loopback;
             o.Port = 0;
@@ -60,10 +61,10 @@ internal sealed class TestServer : IAsyncDisposable
         });
         if (core is not null)
         {
-            services.Configure(core);
+            collection.Configure(core);
         }
 
-        var provider = services.BuildServiceProvider();
+        var provider = collection.BuildServiceProvider();
         var test = new TestServer(provider, time, logs);
         await test.Server.StartAsync();
         return test;

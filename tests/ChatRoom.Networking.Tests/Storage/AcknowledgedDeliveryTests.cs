@@ -1,4 +1,9 @@
 using ChatRoom.Client;
+using ChatRoom.Offline;
+using ChatRoom.Protocol;
+using ChatRoom.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
 
@@ -73,5 +78,23 @@ public sealed class AcknowledgedDeliveryTests
 
         Assert.StartsWith("error bad-argument", await raw.ExpectAsync("error"), StringComparison.Ordinal);
         Assert.StartsWith("ok #1 online", await raw.ExpectAsync("ok #1"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_message_the_store_could_not_keep_is_never_acknowledged_nor_delivered_and_the_sender_is_told()
+    {
+        var store = Substitute.For<IOfflineStore>();
+        store.AppendAsync(default!, default!, default).ReturnsForAnyArgs(_ => ValueTask.FromException(new ChatStoreException("chatroom.db", "could not store: disk full")));
+        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton(store));
+        var (seas, _) = await server.LoginAsync("seas");
+        var (columbia, inbox) = await server.LoginAsync("columbia");
+
+        var ex = await Assert.ThrowsAsync<ChatProtocolException>(() => seas.SendAsync("columbia", "lost?"));
+
+        Assert.Equal(ErrorCodes.ServerError, ex.Code);
+        await columbia.HeartbeatAsync();
+        Assert.Empty(inbox.OfType<MessageNotice>());
+        Assert.Contains(server.Logs.Lines, l => l.Contains("Command message", StringComparison.Ordinal) && l.Contains("failed", StringComparison.Ordinal));
+        Assert.Equal(["columbia", "seas"], await seas.GetOnlineUsersAsync());
     }
 }
