@@ -344,7 +344,9 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
                     write.Done.TrySetResult();
                 }
             }
-            catch (SqliteException ex)
+#pragma warning disable CA1031 // The writer loop must outlive any failure, or every later write would wait forever.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 // Disk full, read-only, I/O error: nothing in the batch was stored, and every caller is told so.
                 var failure = new ChatStoreException(_path, $"could not store: {ex.Message}", ex);
