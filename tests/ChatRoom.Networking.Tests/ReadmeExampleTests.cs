@@ -22,8 +22,9 @@ public sealed class ReadmeExampleTests
         var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
         var source = File.ReadAllText(Path.Combine(root, "tests/ChatRoom.Networking.Tests/ReadmeExampleTests.cs"));
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        var begin = source.IndexOf("// README-BEGIN", StringComparison.Ordinal);
-        var end = source.IndexOf("// README-END", StringComparison.Ordinal);
+        // Built from parts so that this method's own text is not mistaken for the markers.
+        var begin = source.IndexOf("// README" + "-BEGIN", StringComparison.Ordinal);
+        var end = source.IndexOf("// README" + "-END", StringComparison.Ordinal);
         var lines = source[begin..end].Split('\n').Skip(1).Select(l => l.Length >= 8 ? l[8..] : l.Trim()).ToArray();
         var example = string.Join('\n', lines).TrimEnd();
 
