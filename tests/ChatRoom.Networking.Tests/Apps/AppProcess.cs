@@ -88,9 +88,17 @@ internal sealed partial class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("-TERM");
+
+    /// <summary>Stops the process (SIGSTOP): alive, connected, silent.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>Lets a paused process run again (SIGCONT).</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 

@@ -54,6 +54,35 @@ public sealed class ConsoleAppTests
         Assert.Equal(5, await client.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task A_stopped_client_process_is_logged_out_when_its_heartbeat_times_out()
+    {
+        var (server, port) = await AppProcess.StartServerAsync("--heartbeat-timeout", "3");
+        await using var _ = server;
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var columbia = AppProcess.Client("127.0.0.1", portText);
+        await columbia.WriteLineAsync("columbia");
+        await columbia.WriteLineAsync("116bway");
+        await columbia.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await using var seas = AppProcess.Client("127.0.0.1", portText);
+        await seas.WriteLineAsync("seas");
+        await seas.WriteLineAsync("summerisover");
+        await columbia.WaitForLineAsync(l => l == "* seas is online");
+
+        seas.Pause();
+        try
+        {
+            // The sleeping client's socket stays open: only the missing heartbeats can tell.
+            await server.WaitForLineAsync(l => l.Contains("Logout: seas (Expired)", StringComparison.Ordinal));
+            await columbia.WaitForLineAsync(l => l == "* seas went offline");
+            Assert.DoesNotContain(columbia.Lines, l => l.Contains("columbia went offline", StringComparison.Ordinal));
+        }
+        finally
+        {
+            seas.Resume();
+        }
+    }
+
     [Theory]
     [InlineData("--block-time", "0")]
     [InlineData("--heartbeat-timeout", "-5")]
