@@ -52,7 +52,7 @@ await foreach (var notice in client.Notices)
 }
 
 static string Answer(string text) => text.Trim().Equals("time", StringComparison.OrdinalIgnoreCase)
-    ? $"it is {DateTimeOffset.Now:HH:mm:ss}"
+    ? $"it is {TimeProvider.System.GetLocalNow():HH:mm:ss}"
     : $"echo: {text}";
 
 // The server may still be starting: try for a few seconds before giving up.
