@@ -193,7 +193,18 @@ public sealed class ChatShell
 
     private async Task SendAsync(string to, string text, CancellationToken cancellationToken)
     {
-        var receipt = await _client.SendAsync(to, text, cancellationToken).ConfigureAwait(false);
+        SendReceipt receipt;
+        try
+        {
+            receipt = await _client.SendAsync(to, text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChatConnectionException ex)
+        {
+            // Shown as sent only once the server acknowledged it; without that, say so plainly.
+            _write($"not confirmed: the server did not acknowledge your message to {to} ({ex.Message}); it may not have been sent");
+            return;
+        }
+
         _write(receipt.Outcome switch
         {
             SendOutcome.Delivered => $"message to {to} delivered",

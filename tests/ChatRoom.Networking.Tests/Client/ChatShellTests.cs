@@ -36,6 +36,18 @@ public sealed class ChatShellTests
     }
 
     [Fact]
+    public async Task A_message_the_server_never_acknowledged_is_not_shown_as_sent()
+    {
+        _client.SendAsync("columbia", "hi", Arg.Any<CancellationToken>()).Returns(Task.FromException<SendReceipt>(new ChatConnectionException("no answer to message within 30 s")));
+
+        Assert.True(await _shell.ExecuteAsync("message columbia hi"));
+
+        var line = Assert.Single(_output);
+        Assert.StartsWith("not confirmed: the server did not acknowledge your message to columbia", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("delivered", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refused_message_says_why()
     {
         _client.SendAsync("columbia", "hi", Arg.Any<CancellationToken>()).Returns(new SendReceipt(SendOutcome.Refused, null, RefusalReason.Blocked));
