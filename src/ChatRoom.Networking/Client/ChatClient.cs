@@ -201,7 +201,7 @@ public sealed class ChatClient : IChatClient
             return new ConsentRequestResult(Asked: true);
         }
 
-        return reply.Head == ErrorCodes.Refused && Enum.TryParse<ConsentRefusal>(reply.Fields[0].Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var reason)
+        return reply.Head == ErrorCodes.Refused && WireFormat.TryParseKebab<ConsentRefusal>(reply.Fields[0], out var reason)
             ? new ConsentRequestResult(Asked: false, reason)
             : throw Unexpected(reply);
     }

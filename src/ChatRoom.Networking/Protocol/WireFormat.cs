@@ -134,7 +134,7 @@ internal static class WireFormat
                 "consent-request" => new ConsentRequestNotice(fields[0]),
                 "address" => new AddressGrantedNotice(new PeerGrant(self, fields[0], fields[3], ParseTime(fields[4])), UnwrapAddress(fields[1]), ParseInt(fields[2])),
                 "grant" => new ConsentConfirmedNotice(new PeerGrant(fields[0], self, fields[1], ParseTime(fields[2]))),
-                "refused" => new ConsentRefusedNotice(fields[0], Enum.Parse<ConsentRefusal>(fields[1].Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true)),
+                "refused" => new ConsentRefusedNotice(fields[0], TryParseKebab<ConsentRefusal>(fields[1], out var reason) ? reason : throw new FormatException($"unknown refusal '{fields[1]}'")),
                 "hello" => new HelloNotice(fields[0], ParseInt(fields[1]), TimeSpan.FromSeconds(double.Parse(fields[2], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture))),
                 "displaced" => new DisplacedNotice(UnwrapAddress(fields[0])),
                 "bye" => new ByeNotice(fields[0], text ?? string.Empty),
@@ -165,6 +165,11 @@ internal static class WireFormat
 
         return sb.ToString();
     }
+
+    /// <summary>The inverse of <see cref="Kebab{T}"/>: <c>timed-out</c> → <c>TimedOut</c>.</summary>
+    public static bool TryParseKebab<T>(string word, out T value)
+        where T : struct, Enum
+        => Enum.TryParse(word.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out value);
 
     internal static (string Kind, string? Tag, string[] Fields, string? Text) Split(string line)
     {

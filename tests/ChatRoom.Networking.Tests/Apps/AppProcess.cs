@@ -71,6 +71,20 @@ internal sealed partial class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers the client's Username: and Password: prompts for <paramref name="user"/>.</summary>
+    public async Task TypeCredentialsAsync(string user)
+    {
+        await WriteLineAsync(user);
+        await WriteLineAsync(TestServer.Passwords[user]);
+    }
+
+    /// <summary>Logs the client in as <paramref name="user"/> and waits for the welcome.</summary>
+    public async Task LogInAsync(string user)
+    {
+        await TypeCredentialsAsync(user);
+        await WaitForLineAsync(l => l.StartsWith($"welcome, {user}", StringComparison.Ordinal));
+    }
+
     public async Task WriteLineAsync(string line)
     {
         await _process.StandardInput.WriteLineAsync(line);

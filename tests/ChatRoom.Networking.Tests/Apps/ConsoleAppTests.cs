@@ -11,9 +11,7 @@ public sealed class ConsoleAppTests
         var (server, port) = await AppProcess.StartServerAsync();
         await using var _ = server;
         await using var columbia = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await columbia.WriteLineAsync("columbia");
-        await columbia.WriteLineAsync("116bway");
-        await columbia.WaitForLineAsync(l => l.StartsWith("welcome, columbia", StringComparison.Ordinal));
+        await columbia.LogInAsync("columbia");
 
         await using var seas = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var line in new[] { "seas", "wrong", "summerisover", "online", "message columbia 123", "broadcast 321", "frobnicate", "logout" })
@@ -43,9 +41,7 @@ public sealed class ConsoleAppTests
         var (server, port) = await AppProcess.StartServerAsync();
         await using var _ = server;
         await using var client = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await client.WriteLineAsync("seas");
-        await client.WriteLineAsync("summerisover");
-        await client.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await client.LogInAsync("seas");
 
         server.Terminate();
 
@@ -61,12 +57,9 @@ public sealed class ConsoleAppTests
         await using var _ = server;
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await using var columbia = AppProcess.Client("127.0.0.1", portText);
-        await columbia.WriteLineAsync("columbia");
-        await columbia.WriteLineAsync("116bway");
-        await columbia.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await columbia.LogInAsync("columbia");
         await using var seas = AppProcess.Client("127.0.0.1", portText);
-        await seas.WriteLineAsync("seas");
-        await seas.WriteLineAsync("summerisover");
+        await seas.TypeCredentialsAsync("seas");
         await columbia.WaitForLineAsync(l => l == "* seas is online");
 
         seas.Pause();
@@ -166,13 +159,10 @@ public sealed class ConsoleAppTests
         var (server, port) = await AppProcess.StartServerAsync();
         await using var _ = server;
         await using var first = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await first.WriteLineAsync("seas");
-        await first.WriteLineAsync("summerisover");
-        await first.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await first.LogInAsync("seas");
 
         await using var second = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await second.WriteLineAsync("seas");
-        await second.WriteLineAsync("summerisover");
+        await second.TypeCredentialsAsync("seas");
 
         await first.WaitForLineAsync(l => l == "! you logged in from 127.0.0.1; this session is closed");
         Assert.Equal(4, await first.WaitForExitAsync());
@@ -185,13 +175,9 @@ public sealed class ConsoleAppTests
         await using var _ = server;
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await using var columbia = AppProcess.Client("127.0.0.1", portText, "--p2p-address", "127.0.0.1");
-        await columbia.WriteLineAsync("columbia");
-        await columbia.WriteLineAsync("116bway");
-        await columbia.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await columbia.LogInAsync("columbia");
         await using var seas = AppProcess.Client("127.0.0.1", portText);
-        await seas.WriteLineAsync("seas");
-        await seas.WriteLineAsync("summerisover");
-        await seas.WaitForLineAsync(l => l.StartsWith("welcome", StringComparison.Ordinal));
+        await seas.LogInAsync("seas");
 
         await seas.WriteLineAsync("private columbia too early");
         await seas.WaitForLineAsync(l => l == "run getaddress columbia first");
@@ -209,8 +195,7 @@ public sealed class ConsoleAppTests
         await seas.WaitForLineAsync(l => l.StartsWith("columbia's client is unreachable - sent through the server (columbia is offline", StringComparison.Ordinal));
 
         await using var again = AppProcess.Client("127.0.0.1", portText);
-        await again.WriteLineAsync("columbia");
-        await again.WriteLineAsync("116bway");
+        await again.TypeCredentialsAsync("columbia");
         await again.WaitForLineAsync(l => l.StartsWith("seas (sent ", StringComparison.Ordinal) && l.EndsWith("while you were offline): read this later", StringComparison.Ordinal));
     }
 }
