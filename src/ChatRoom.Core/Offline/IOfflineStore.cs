@@ -7,18 +7,31 @@ namespace ChatRoom.Offline;
 /// removed only when the recipient's client acknowledges it. At-least-once: what was handed over but never acknowledged
 /// (a dead connection, a crash) is handed over again at the next login, and the client drops repeats by id.
 /// </summary>
+/// <remarks>
+/// Each stored message gets a <see cref="StoredMessage.Sequence"/> in its recipient's queue: strictly increasing in
+/// append order, and never reused while the store is open. Reading resumes after a sequence, so a reader's place does not
+/// move when messages before or at it are acknowledged or withheld. When a message with sequence <c>n</c> can be read, so
+/// can every message of that recipient with a smaller sequence that was not removed. Consecutive appends to one recipient
+/// should get consecutive numbers: the session engine then hands a live message on without reading the store again.
+/// </remarks>
 public interface IOfflineStore
 {
-    /// <summary>Stores <paramref name="message"/> for its recipient, after everything stored before it.</summary>
-    ValueTask AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default);
+    /// <summary>Stores <paramref name="message"/> for its recipient, after everything stored before it; returns its sequence.</summary>
+    /// <remarks>Throws when the message cannot be stored; it then was not, and must not be reported as sent.</remarks>
+    ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default);
 
-    /// <summary>Up to <paramref name="max"/> of the recipient's waiting messages, oldest first, without removing them.</summary>
+    /// <summary>Up to <paramref name="max"/> of the recipient's waiting messages with a sequence above <paramref name="afterSequence"/>, in sequence order, without removing them.</summary>
     /// <param name="recipient">Whose messages.</param>
-    /// <param name="max">At most this many.</param>
-    /// <param name="after">Start after this message (a cursor from the previous page); null to start at the oldest.</param>
+    /// <param name="afterSequence">Start after this sequence; 0 starts at the oldest.</param>
+    /// <param name="max">At most this many; at least 1.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    ValueTask<IReadOnlyList<ChatMessage>> PeekAsync(string recipient, int max, MessageId? after = null, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes the listed messages; ids not waiting are ignored.</summary>
+    /// <summary>Removes the listed messages; ids not waiting for <paramref name="recipient"/> are ignored.</summary>
     ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A message waiting in its recipient's queue.</summary>
+/// <param name="Sequence">Its place in the recipient's queue (see <see cref="IOfflineStore"/>); at least 1.</param>
+/// <param name="Message">The message.</param>
+public readonly record struct StoredMessage(long Sequence, ChatMessage Message);

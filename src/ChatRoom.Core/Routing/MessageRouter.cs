@@ -122,20 +122,20 @@ internal sealed class MessageRouter : IMessageRouter
     {
         ArgumentNullException.ThrowIfNull(session);
         var handed = 0;
-        MessageId? cursor = null;
+        long cursor = 0;
         while (true)
         {
-            var page = await _offline.PeekAsync(session.User, OfflinePageSize, cursor, cancellationToken).ConfigureAwait(false);
+            var page = await _offline.ReadAsync(session.User, cursor, OfflinePageSize, cancellationToken).ConfigureAwait(false);
             if (page.Count == 0)
             {
                 return handed;
             }
 
-            cursor = page[^1].Id;
+            cursor = page[^1].Sequence;
             var withheldIds = new List<MessageId>();
             Dictionary<string, int>? withheld = null;
             var reachable = true;
-            foreach (var message in page)
+            foreach (var (_, message) in page)
             {
                 // Blocking after the message was stored still keeps it from the blocker.
                 if (await _blacklist.HasBlockedAsync(session.User, message.From, cancellationToken).ConfigureAwait(false))

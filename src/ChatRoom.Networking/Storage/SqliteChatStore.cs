@@ -74,21 +74,20 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
     }
 
     /// <inheritdoc />
-    public Task AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
+    public async ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return Enqueue(
+        long sequence = 0;
+        await Enqueue(
             command => Execute(command, "INSERT INTO messages (recipient, id, kind, sender, text, sent_at) VALUES ($a, $b, $c, $d, $e, $f)",
                 recipient, message.Id.ToString(), (int)message.Kind, message.From, message.Text, message.SentAt.ToUnixTimeMilliseconds()),
-            () => _messages.AppendAsync(recipient, message));
+            async () => sequence = await _messages.AppendAsync(recipient, message).ConfigureAwait(false)).ConfigureAwait(false);
+        return sequence;
     }
 
-    ValueTask IOfflineStore.AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken)
-        => new(AppendAsync(recipient, message, cancellationToken));
-
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ChatMessage>> PeekAsync(string recipient, int max, MessageId? after = null, CancellationToken cancellationToken = default)
-        => _messages.PeekAsync(recipient, max, after, cancellationToken);
+    public ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
+        => _messages.ReadAsync(recipient, afterSequence, max, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)

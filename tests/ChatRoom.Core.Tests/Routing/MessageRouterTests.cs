@@ -40,7 +40,7 @@ public sealed class MessageRouterTests : IDisposable
         var result = await Router.SendAsync("seas", "columbia", "123");
 
         Assert.Equal(SendOutcome.StoredOffline, result.Outcome);
-        Assert.Equal([result.Message!], await Offline.PeekAsync("columbia", 10));
+        Assert.Equal([result.Message!], await Offline.MessagesAsync("columbia", 10));
         Assert.Single(_core.Events.OfType<MessageStoredOffline>());
     }
 
@@ -53,7 +53,7 @@ public sealed class MessageRouterTests : IDisposable
         var result = await Router.SendAsync("seas", "columbia", "123");
 
         Assert.Equal(SendOutcome.StoredOffline, result.Outcome);
-        Assert.Single(await Offline.PeekAsync("columbia", 10));
+        Assert.Single(await Offline.MessagesAsync("columbia", 10));
     }
 
     [Theory]
@@ -87,7 +87,7 @@ public sealed class MessageRouterTests : IDisposable
     public async Task A_message_to_an_unknown_user_is_refused()
     {
         Assert.Equal(RefusalReason.UnknownUser, (await Router.SendAsync("seas", "nobody", "hi")).Refusal);
-        Assert.Empty(await Offline.PeekAsync("nobody", 10));
+        Assert.Empty(await Offline.MessagesAsync("nobody", 10));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class MessageRouterTests : IDisposable
 
         Assert.Equal(RefusalReason.Blocked, result.Refusal);
         Assert.Empty(_core.NoticesFor(columbia));
-        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+        Assert.Empty(await Offline.MessagesAsync("columbia", 10));
     }
 
     [Fact]
@@ -184,10 +184,10 @@ public sealed class MessageRouterTests : IDisposable
         var notices = _core.NoticesFor(columbia).Cast<MessageNotice>().ToList();
         Assert.Equal(["one", "two"], notices.Select(n => n.Message.Text));
         Assert.All(notices, n => Assert.True(n.FromOfflineStore));
-        Assert.Equal(2, (await Offline.PeekAsync("columbia", 10)).Count);
+        Assert.Equal(2, (await Offline.MessagesAsync("columbia", 10)).Count);
 
         await Router.AcknowledgeAsync("columbia", [.. notices.Select(n => n.Message.Id)]);
-        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+        Assert.Empty(await Offline.MessagesAsync("columbia", 10));
     }
 
     [Fact]
@@ -198,9 +198,9 @@ public sealed class MessageRouterTests : IDisposable
         var result = await Router.SendAsync("seas", "columbia", "live");
 
         Assert.Equal(SendOutcome.Delivered, result.Outcome);
-        Assert.Equal([result.Message!], await Offline.PeekAsync("columbia", 10));
+        Assert.Equal([result.Message!], await Offline.MessagesAsync("columbia", 10));
         await Router.AcknowledgeAsync("columbia", [result.Message!.Id]);
-        Assert.Empty(await Offline.PeekAsync("columbia", 10));
+        Assert.Empty(await Offline.MessagesAsync("columbia", 10));
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed class MessageRouterTests : IDisposable
 
         Assert.Equal(["by foobar"], _core.NoticesFor(columbia).Cast<MessageNotice>().Select(n => n.Message.Text));
         Assert.Equal(new OfflineMessagesWithheld(CoreHarness.Start, "columbia", "seas", 1), Assert.Single(_core.Events.OfType<OfflineMessagesWithheld>()));
-        Assert.Equal(["by foobar"], (await Offline.PeekAsync("columbia", 10)).Select(m => m.Text));
+        Assert.Equal(["by foobar"], (await Offline.MessagesAsync("columbia", 10)).Select(m => m.Text));
     }
 
     [Fact]
@@ -256,6 +256,6 @@ public sealed class MessageRouterTests : IDisposable
 
         Assert.Equal(1, await Router.DeliverOfflineAsync(columbia));
 
-        Assert.Equal(["one", "two"], (await Offline.PeekAsync("columbia", 10)).Select(m => m.Text));
+        Assert.Equal(["one", "two"], (await Offline.MessagesAsync("columbia", 10)).Select(m => m.Text));
     }
 }

@@ -29,7 +29,7 @@ public sealed class SqliteChatStoreTests : IDisposable
 
         await using var reopened = await SqliteChatStore.OpenAsync(DataPath);
 
-        Assert.Equal([first, second], await reopened.PeekAsync("columbia", 10));
+        Assert.Equal([first, second], await reopened.MessagesAsync("columbia", 10));
         Assert.True(await reopened.ContainsAsync("columbia", "seas"));
         Assert.Equal(locked, await reopened.GetAsync("windows"));
     }
@@ -51,7 +51,7 @@ public sealed class SqliteChatStoreTests : IDisposable
 
         await using var reopened = await SqliteChatStore.OpenAsync(DataPath);
 
-        Assert.Empty(await reopened.PeekAsync("columbia", 10));
+        Assert.Empty(await reopened.MessagesAsync("columbia", 10));
         Assert.False(await reopened.ContainsAsync("columbia", "seas"));
         Assert.Equal(LockoutState.Clear, await reopened.GetAsync("windows"));
     }
@@ -71,14 +71,14 @@ public sealed class SqliteChatStoreTests : IDisposable
     {
         await using (var store = await SqliteChatStore.OpenAsync(DataPath))
         {
-            await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => store.AppendAsync($"user{i % 7}", Message($"user{i % 7}", $"m{i}"))));
+            await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => store.AppendAsync($"user{i % 7}", Message($"user{i % 7}", $"m{i}")).AsTask()));
         }
 
         await using var reopened = await SqliteChatStore.OpenAsync(DataPath);
         var total = 0;
         for (var u = 0; u < 7; u++)
         {
-            total += (await reopened.PeekAsync($"user{u}", 10_000)).Count;
+            total += (await reopened.MessagesAsync($"user{u}", 10_000)).Count;
         }
 
         Assert.Equal(2000, total);
