@@ -20,4 +20,11 @@ public sealed class ChatRoomOptions
 
     /// <summary>Longest message text, in UTF-8 bytes. Default 4096 (4 KiB).</summary>
     public int MaxMessageBytes { get; set; } = 4096;
+
+    /// <summary>
+    /// Most direct messages a session has out with its client unacknowledged; the next ones go out as acknowledgements
+    /// arrive, so a backlog of any size streams at the client's pace. Default 256: well inside a transport's outbound
+    /// queue, and enough to keep a round trip's worth of messages moving.
+    /// </summary>
+    public int DeliveryWindow { get; set; } = 256;
 }

@@ -24,6 +24,11 @@ public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
             failures.Add($"{nameof(ChatRoomOptions.MaxMessageBytes)} must be at least 1 (was {options.MaxMessageBytes}).");
         }
 
+        if (options.DeliveryWindow < 1)
+        {
+            failures.Add($"{nameof(ChatRoomOptions.DeliveryWindow)} must be at least 1 (was {options.DeliveryWindow}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -3,57 +3,112 @@ using ChatRoom.Presence;
 using ChatRoom.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using NSubstitute;
+using System.Collections.Concurrent;
 
 namespace ChatRoom.Core.Tests;
 
-/// <summary>The real core wired by DI, with a fake clock, a substitute outbox and a recording event sink.</summary>
+/// <summary>The real core wired by DI, with a fake clock, recording connections and a recording event sink.</summary>
 internal sealed class CoreHarness : IDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
+    public static readonly IReadOnlyDictionary<string, string> Passwords = new Dictionary<string, string>
+    {
+        ["columbia"] = "116bway",
+        ["seas"] = "summerisover",
+        ["csee4119"] = "lotsofexams",
+        ["foobar"] = "passpass",
+    };
+
     private readonly ServiceProvider _provider;
+    private readonly ConcurrentDictionary<SessionId, ChatSession> _sessions = new();
 
     private CoreHarness(Action<ChatRoomOptions>? configure, Action<IServiceCollection>? extra)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
-        services.AddSingleton(Outbox);
         services.AddSingleton<IChatEventSink>(Events);
-        services.AddChatRoomCredentials(
-        [
-            new("columbia", "116bway"),
-            new("seas", "summerisover"),
-            new("csee4119", "lotsofexams"),
-            new("foobar", "passpass"),
-        ]);
+        services.AddChatRoomCredentials(Passwords);
         extra?.Invoke(services);
         services.AddChatRoomCore(configure);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        Outbox.TryPost(default, default!).ReturnsForAnyArgs(true);
     }
 
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public ISessionOutbox Outbox { get; } = Substitute.For<ISessionOutbox>();
-
     public RecordingSink Events { get; } = new();
+
+    public ISessionManager Sessions => Get<ISessionManager>();
 
     public static CoreHarness Create(Action<ChatRoomOptions>? configure = null, Action<IServiceCollection>? services = null) => new(configure, services);
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
-    public async Task<SessionInfo> OnlineAsync(string user, int? peerPort = 40000, string address = "10.0.0.1")
-        => (await Get<IPresenceService>().LoginAsync(user, address, peerPort)).Session;
+    /// <summary>Logs <paramref name="user"/> in through the session engine on a recording connection and starts delivery.</summary>
+    public async Task<SessionInfo> OnlineAsync(string user, int? peerPort = 40000, string address = "10.0.0.1", string? peerAddress = null, RecordingConnection? connection = null)
+    {
+        connection ??= new RecordingConnection(address);
+        var login = await Sessions.LoginAsync(connection, user, Passwords[user], peerPort, peerAddress);
+        var session = Assert.IsType<ChatSession>(login.Session);
+        _sessions[session.Id] = session;
+        await Sessions.StartAsync(session);
+        return session.Info;
+    }
 
-    /// <summary>Every notice posted to <paramref name="session"/>, in order.</summary>
-    public List<SessionNotice> NoticesFor(SessionInfo session)
-        => [.. Outbox.ReceivedCalls()
-            .Select(c => c.GetArguments())
-            .Where(a => (SessionId)a[0]! == session.Id)
-            .Select(a => (SessionNotice)a[1]!)];
+    public ChatSession Session(SessionInfo info) => _sessions[info.Id];
+
+    public RecordingConnection ConnectionOf(SessionInfo info) => (RecordingConnection)Session(info).Connection;
+
+    /// <summary>Every notice but presence posted to <paramref name="session"/>, in order.</summary>
+    public List<SessionNotice> NoticesFor(SessionInfo session) => [.. ConnectionOf(session).Notices.Where(n => n is not PresenceNotice)];
+
+    /// <summary>The presence notices posted to <paramref name="session"/>, in order.</summary>
+    public List<PresenceNotice> PresenceFor(SessionInfo session) => [.. ConnectionOf(session).Notices.OfType<PresenceNotice>()];
+
+    /// <summary>The direct and broadcast messages posted to <paramref name="session"/>, in order.</summary>
+    public List<MessageNotice> MessagesFor(SessionInfo session) => [.. ConnectionOf(session).Notices.OfType<MessageNotice>()];
 
     public void Dispose() => _provider.Dispose();
+}
+
+/// <summary>A connection that records what is posted to it; <see cref="Outcome"/> decides what posting returns.</summary>
+internal sealed class RecordingConnection(string remoteAddress = "10.0.0.1") : ISessionConnection
+{
+    private readonly List<SessionNotice> _notices = [];
+
+    public string RemoteAddress { get; } = remoteAddress;
+
+    /// <summary>What the next posts return; anything but Queued drops the notice.</summary>
+    public Func<SessionNotice, PostOutcome> Outcome { get; set; } = _ => PostOutcome.Queued;
+
+    public SessionEnd? ClosedWith { get; private set; }
+
+    public IReadOnlyList<SessionNotice> Notices
+    {
+        get
+        {
+            lock (_notices)
+            {
+                return [.. _notices];
+            }
+        }
+    }
+
+    public PostOutcome TryPost(SessionNotice notice)
+    {
+        var outcome = Outcome(notice);
+        if (outcome == PostOutcome.Queued)
+        {
+            lock (_notices)
+            {
+                _notices.Add(notice);
+            }
+        }
+
+        return outcome;
+    }
+
+    public void Close(SessionEnd end) => ClosedWith = end;
 }
 
 internal sealed class RecordingSink : IChatEventSink

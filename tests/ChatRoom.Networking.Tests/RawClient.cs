@@ -3,32 +3,40 @@ using System.Text;
 
 namespace ChatRoom.Networking.Tests;
 
-/// <summary>A bare TCP client speaking the protocol by hand, as a person with nc would.</summary>
+/// <summary>A bare client speaking the protocol by hand, as a person with nc would: over TCP, or over an in-memory pipe.</summary>
 internal sealed class RawClient : IAsyncDisposable
 {
-    private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly TcpClient? _tcp;
+    private readonly Stream _output;
     private readonly StreamReader _reader;
 
-    private RawClient(TcpClient tcp)
+    private RawClient(TcpClient? tcp, Stream input, Stream output)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
-        _reader = new StreamReader(_stream, new UTF8Encoding(false));
+        _output = output;
+        _reader = new StreamReader(input, new UTF8Encoding(false));
     }
 
-    public Socket Socket => _tcp.Client;
+    public Socket Socket => _tcp?.Client ?? throw new InvalidOperationException("Not a TCP client.");
 
     public static async Task<RawClient> ConnectAsync(int port)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
-        return new RawClient(tcp);
+        var stream = tcp.GetStream();
+        return new RawClient(tcp, stream, stream);
     }
+
+    /// <summary>A client over the client's end of an in-memory connection.</summary>
+    public static RawClient Over(System.IO.Pipelines.IDuplexPipe pipe) => new(null, pipe.Input.AsStream(), pipe.Output.AsStream());
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
-    public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+    public async Task SendAsync(byte[] bytes)
+    {
+        await _output.WriteAsync(bytes);
+        await _output.FlushAsync();
+    }
 
     /// <summary>The next line, or null at end of stream; fails after the test timeout.</summary>
     public async Task<string?> ReadLineAsync()
@@ -58,7 +66,7 @@ internal sealed class RawClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _reader.Dispose();
-        await _stream.DisposeAsync();
-        _tcp.Dispose();
+        await _output.DisposeAsync();
+        _tcp?.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using ChatRoom.Auth;
 using ChatRoom.Events;
+using ChatRoom.Sessions;
 
 namespace ChatRoom.Blocking;
 
@@ -9,9 +10,11 @@ internal sealed class BlacklistService : IBlacklistService
     private readonly ICredentialSource _users;
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
+    private readonly SessionRegistry _sessions;
 
-    public BlacklistService(IBlockListStore store, ICredentialSource users, TimeProvider time, ChatEventPublisher events)
+    public BlacklistService(IBlockListStore store, ICredentialSource users, TimeProvider time, ChatEventPublisher events, SessionRegistry sessions)
     {
+        _sessions = sessions;
         _store = store;
         _users = users;
         _time = time;
@@ -36,6 +39,7 @@ internal sealed class BlacklistService : IBlacklistService
         }
 
         _events.Publish(new UserBlocked(_time.GetUtcNow(), owner, target));
+        ShowPresence(owner, target, online: false);
         return BlockResult.Blocked;
     }
 
@@ -47,9 +51,20 @@ internal sealed class BlacklistService : IBlacklistService
         }
 
         _events.Publish(new UserUnblocked(_time.GetUtcNow(), owner, target));
+        ShowPresence(owner, target, online: true);
         return UnblockResult.Unblocked;
     }
 
     public ValueTask<bool> HasBlockedAsync(string owner, string other, CancellationToken cancellationToken = default)
         => _store.ContainsAsync(owner, other, cancellationToken);
+
+    // A blocker is hidden from the blocked user: while both are online, the blocked user sees the blocker leave at
+    // the block and come back at the unblock, so their view never goes stale.
+    private void ShowPresence(string owner, string target, bool online)
+    {
+        if (_sessions.FindUser(owner) is { IsActive: true } && _sessions.FindUser(target) is { } seen)
+        {
+            seen.Post(new PresenceNotice(owner, online));
+        }
+    }
 }

@@ -14,7 +14,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
     private readonly IPresenceService _presence;
     private readonly IBlacklistService _blacklist;
     private readonly ICredentialSource _users;
-    private readonly ISessionOutbox _outbox;
+    private readonly SessionRegistry _sessions;
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
@@ -23,7 +23,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
         IPresenceService presence,
         IBlacklistService blacklist,
         ICredentialSource users,
-        ISessionOutbox outbox,
+        SessionRegistry sessions,
         TimeProvider time,
         ChatEventPublisher events,
         IOptionsMonitor<ChatRoomOptions> options)
@@ -31,7 +31,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
         _presence = presence;
         _blacklist = blacklist;
         _users = users;
-        _outbox = outbox;
+        _sessions = sessions;
         _time = time;
         _events = events;
         _options = options;
@@ -61,7 +61,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
             {
                 pending.Timer = _time.CreateTimer(_ => Resolve(pending, ConsentRefusal.TimedOut), null, _options.CurrentValue.ConsentTimeout, Timeout.InfiniteTimeSpan);
                 _events.Publish(new ConsentAsked(_time.GetUtcNow(), requester.User, target));
-                if (!_outbox.TryPost(targetSession!.Id, new ConsentRequestNotice(requester.User)))
+                if (!_sessions.Post(targetSession!.Id, new ConsentRequestNotice(requester.User)))
                 {
                     Resolve(pending, ConsentRefusal.TargetLeft);
                 }
@@ -103,8 +103,8 @@ internal sealed class ConsentService : IConsentService, IDisposable
         {
             var now = _time.GetUtcNow();
             var grant = PeerGrant.Create(requester, target.User, now + _options.CurrentValue.PeerGrantLifetime);
-            _outbox.TryPost(pending.Requester.Id, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port));
-            _outbox.TryPost(target.Id, new ConsentConfirmedNotice(grant));
+            _sessions.Post(pending.Requester.Id, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port));
+            _sessions.Post(target.Id, new ConsentConfirmedNotice(grant));
             _events.Publish(new ConsentGiven(now, requester, target.User));
         }
 
@@ -175,7 +175,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
     {
         if (reason != ConsentRefusal.RequesterLeft)
         {
-            _outbox.TryPost(pending.Requester.Id, new ConsentRefusedNotice(pending.Target.User, reason));
+            _sessions.Post(pending.Requester.Id, new ConsentRefusedNotice(pending.Target.User, reason));
         }
 
         _events.Publish(new ConsentRefused(_time.GetUtcNow(), pending.Requester.User, pending.Target.User, reason));

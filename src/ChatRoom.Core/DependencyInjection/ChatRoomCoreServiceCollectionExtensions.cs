@@ -5,6 +5,7 @@ using ChatRoom.Events;
 using ChatRoom.Offline;
 using ChatRoom.Presence;
 using ChatRoom.Routing;
+using ChatRoom.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -18,8 +19,8 @@ public static class ChatRoomCoreServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the domain services, in-memory stores and <see cref="TimeProvider.System"/>, each only if not registered already, so a
-    /// host can replace any of them. The host supplies an <see cref="ICredentialSource"/> (see <see cref="AddChatRoomCredentials(IServiceCollection, string)"/>)
-    /// and an <see cref="Sessions.ISessionOutbox"/> (the transport). Options are validated at start.
+    /// host can replace any of them. The host supplies an <see cref="ICredentialSource"/> (see <see cref="AddChatRoomCredentials(IServiceCollection, string)"/>);
+    /// a transport drives <see cref="ISessionManager"/> with an <see cref="ISessionConnection"/> per client. Options are validated at start.
     /// </summary>
     public static IServiceCollection AddChatRoomCore(this IServiceCollection services, Action<ChatRoomOptions>? configure = null)
     {
@@ -42,6 +43,9 @@ public static class ChatRoomCoreServiceCollectionExtensions
         services.TryAddSingleton<IBlacklistService, BlacklistService>();
         services.TryAddSingleton<IMessageRouter, MessageRouter>();
         services.TryAddSingleton<IConsentService, ConsentService>();
+        services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<DeliveryContext>();
+        services.TryAddSingleton<ISessionManager, SessionManager>();
         return services;
     }
 

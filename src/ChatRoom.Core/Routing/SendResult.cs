@@ -5,7 +5,7 @@ namespace ChatRoom.Routing;
 /// <summary>What the router did with a direct message.</summary>
 public enum SendOutcome
 {
-    /// <summary>Handed to the recipient's live session.</summary>
+    /// <summary>Stored, and queued to the recipient's live connection at once. Not a sign that the recipient has read it.</summary>
     Delivered,
 
     /// <summary>The recipient is offline (or unreachable); stored until their next login.</summary>
@@ -13,6 +13,9 @@ public enum SendOutcome
 
     /// <summary>Not accepted; see <see cref="SendResult.Refusal"/>.</summary>
     Refused,
+
+    /// <summary>Stored; the recipient is online but still taking earlier messages, and gets this one right after them, in order.</summary>
+    Queued,
 }
 
 /// <summary>Why a message was refused.</summary>

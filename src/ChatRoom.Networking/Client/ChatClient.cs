@@ -139,7 +139,7 @@ public sealed class ChatClient : IChatClient
         var reply = await RequestAsync(ClientVerb.Message, [to, text], cancellationToken).ConfigureAwait(false);
         if (reply.Ok)
         {
-            var outcome = reply.Fields[0] == "delivered" ? SendOutcome.Delivered : SendOutcome.StoredOffline;
+            var outcome = reply.Fields[0] switch { "delivered" => SendOutcome.Delivered, "queued" => SendOutcome.Queued, _ => SendOutcome.StoredOffline };
             return new SendReceipt(outcome, ParseId(reply.Fields[2]));
         }
 

@@ -209,6 +209,7 @@ public sealed class ChatShell
         {
             SendOutcome.Delivered => $"message to {to} delivered",
             SendOutcome.StoredOffline => $"{to} is offline; the message is kept and will be delivered at their next login",
+            SendOutcome.Queued => $"message to {to} queued; they get it right after the earlier messages they are still receiving",
             _ => $"not sent: {Describe(receipt.Refusal!.Value, to)}",
         });
     }

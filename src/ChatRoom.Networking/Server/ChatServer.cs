@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using ChatRoom.Presence;
+using ChatRoom.Sessions;
+using ChatRoom.Transport;
 using ChatRoom.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,29 +19,40 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly ConcurrentDictionary<ServerConnection, Task> _connections = new();
     private readonly ChatServerOptions _options;
     private readonly CommandDispatcher _dispatcher;
-    private readonly IPresenceService _presence;
+    private readonly ISessionManager _sessions;
+    private readonly IConnectionListenerFactory _transport;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private Socket? _listener;
+    private IConnectionListener? _listener;
     private Task _accepting = Task.CompletedTask;
     private Task _sweeping = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
     private readonly TimeSpan _heartbeatInterval;
+    private readonly TimeSpan _heartbeatTimeout;
 
-    internal ChatServer(IOptions<ChatServerOptions> options, IOptions<ChatRoomOptions> core, CommandDispatcher dispatcher, IPresenceService presence, TimeProvider time, ILogger<ChatServer> logger)
+    internal ChatServer(
+        IOptions<ChatServerOptions> options,
+        IOptions<ChatRoomOptions> core,
+        CommandDispatcher dispatcher,
+        ISessionManager sessions,
+        IConnectionListenerFactory transport,
+        TimeProvider time,
+        ILogger<ChatServer> logger)
     {
         _options = options.Value;
         _heartbeatInterval = _options.EffectiveHeartbeatInterval(core.Value);
+        _heartbeatTimeout = core.Value.HeartbeatTimeout;
         _dispatcher = dispatcher;
-        _presence = presence;
+        _sessions = sessions;
+        _transport = transport;
         _time = time;
         _logger = logger;
     }
 
     /// <summary>The address and port the server listens on, once started (the real port when the options said 0).</summary>
-    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+    public IPEndPoint? LocalEndPoint => _listener?.EndPoint;
 
     /// <summary>
     /// Where clients can reach the server: the bound address, or, when bound to every address, each up interface's address.
@@ -73,35 +85,18 @@ public sealed class ChatServer : IAsyncDisposable
     /// <summary>Binds, listens and starts accepting clients.</summary>
     /// <exception cref="InvalidOperationException">The server was started before.</exception>
     /// <exception cref="SocketException">The address or port cannot be bound.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {
             throw new InvalidOperationException("The server can be started once.");
         }
 
-        var listener = new Socket(_options.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (_options.Address.Equals(IPAddress.IPv6Any))
-            {
-                listener.DualMode = true;
-            }
-
-            listener.Bind(new IPEndPoint(_options.Address, _options.Port));
-            listener.Listen(512);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
-
+        var listener = await _transport.BindAsync(new IPEndPoint(_options.Address, _options.Port), cancellationToken).ConfigureAwait(false);
         _listener = listener;
-        ServerLog.Listening(_logger, listener.LocalEndPoint!);
+        ServerLog.Listening(_logger, listener.EndPoint);
         _accepting = AcceptLoopAsync(listener, _stopping.Token);
         _sweeping = SweepLoopAsync(_stopping.Token);
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops accepting, tells every connected client that the server is shutting down, and closes them.</summary>
@@ -113,7 +108,11 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Task.WhenAll(_accepting, _sweeping).ConfigureAwait(false);
 
         ServerLog.ShuttingDown(_logger, _connections.Count);
@@ -144,28 +143,16 @@ public sealed class ChatServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
+    private async Task AcceptLoopAsync(IConnectionListener listener, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            if (await listener.AcceptAsync(cancellationToken).ConfigureAwait(false) is not { } transport)
             {
                 return;
             }
-            catch (SocketException ex)
-            {
-                // A client that resets before we accept it is no reason to stop serving the others.
-                ServerLog.AcceptFailed(_logger, ex);
-                continue;
-            }
 
-            socket.NoDelay = true;
-            var connection = new ServerConnection(socket, _options, _heartbeatInterval, _logger);
+            var connection = new ServerConnection(transport, _options, _heartbeatInterval, _heartbeatTimeout, _logger);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[connection] = done.Task;
             _ = RunConnectionAsync(connection, done);
@@ -204,10 +191,7 @@ public sealed class ChatServer : IAsyncDisposable
             {
                 try
                 {
-                    foreach (var session in await _presence.SweepAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        await _dispatcher.SessionExpiredAsync(session).ConfigureAwait(false);
-                    }
+                    await _sessions.ExpireAsync(cancellationToken).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // The sweep must keep running; a failed round is logged and retried on the next tick.
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -18,8 +18,15 @@ public sealed class ChatServerOptions
     /// <summary>Longest line a client may send, in bytes, newline excluded. Default 8192 (8 KiB).</summary>
     public int MaxLineBytes { get; set; } = 8192;
 
-    /// <summary>Lines that may wait to be sent to one client; a client that lets it fill is disconnected. Default 1024.</summary>
+    /// <summary>
+    /// Lines that may wait to be sent to one client; a client that lets it fill is disconnected. Default 1024. Direct
+    /// messages never fill it on their own (at most <see cref="ChatRoomOptions.DeliveryWindow"/> are out unacknowledged);
+    /// what fills it is a client that stops reading while replies, presence and broadcasts keep coming.
+    /// </summary>
     public int OutboundQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Connections the operating system may queue before the server accepts them. Default 512: a burst of logins.</summary>
+    public int ListenBacklog { get; set; } = 512;
 
     /// <summary>
     /// The heartbeat interval announced to clients. Default null: 30 s, or less when the core's
@@ -73,6 +80,16 @@ public sealed class ChatServerOptionsValidator : IValidateOptions<ChatServerOpti
         if (options.OutboundQueueCapacity < 16)
         {
             failures.Add($"{nameof(ChatServerOptions.OutboundQueueCapacity)} must be at least 16 (was {options.OutboundQueueCapacity}).");
+        }
+
+        if (options.OutboundQueueCapacity <= _core.CurrentValue.DeliveryWindow)
+        {
+            failures.Add($"{nameof(ChatServerOptions.OutboundQueueCapacity)} ({options.OutboundQueueCapacity}) must be larger than {nameof(ChatRoomOptions.DeliveryWindow)} ({_core.CurrentValue.DeliveryWindow}), or a full window would cut a client that reads.");
+        }
+
+        if (options.ListenBacklog < 1)
+        {
+            failures.Add($"{nameof(ChatServerOptions.ListenBacklog)} must be at least 1 (was {options.ListenBacklog}).");
         }
 
         if (options.HeartbeatInterval is { } beat && beat < TimeSpan.FromMilliseconds(100))

@@ -1,5 +1,6 @@
 using ChatRoom.Server;
 using ChatRoom.Sessions;
+using ChatRoom.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -26,14 +27,14 @@ public static class ChatServerServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatServerOptions>, ChatServerOptionsValidator>());
-        services.TryAddSingleton<ConnectionRegistry>();
-        services.TryAddSingleton<ISessionOutbox>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.TryAddSingleton<IConnectionListenerFactory, SocketTransport>();
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton(sp => new ChatServer(
             sp.GetRequiredService<IOptions<ChatServerOptions>>(),
             sp.GetRequiredService<IOptions<ChatRoomOptions>>(),
             sp.GetRequiredService<CommandDispatcher>(),
-            sp.GetRequiredService<Presence.IPresenceService>(),
+            sp.GetRequiredService<ISessionManager>(),
+            sp.GetRequiredService<IConnectionListenerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ChatServer>>()));
         services.AddChatRoomEventSink<LoggingEventSink>();

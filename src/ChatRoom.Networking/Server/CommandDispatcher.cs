@@ -6,6 +6,7 @@ using ChatRoom.Messaging;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
 using ChatRoom.Routing;
+using ChatRoom.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,31 +17,25 @@ internal sealed class CommandDispatcher
 {
     private static readonly string s_help = string.Join(" | ", CommandTable.All.Select(s => s.Usage));
 
-    private readonly IAuthService _auth;
-    private readonly IPresenceService _presence;
+    private readonly ISessionManager _sessions;
     private readonly IMessageRouter _router;
     private readonly IBlacklistService _blacklist;
     private readonly IConsentService _consent;
-    private readonly ConnectionRegistry _registry;
     private readonly IOptionsMonitor<ChatRoomOptions> _core;
     private readonly ILogger _logger;
 
     public CommandDispatcher(
-        IAuthService auth,
-        IPresenceService presence,
+        ISessionManager sessions,
         IMessageRouter router,
         IBlacklistService blacklist,
         IConsentService consent,
-        ConnectionRegistry registry,
         IOptionsMonitor<ChatRoomOptions> core,
         ILogger<ChatServer> logger)
     {
-        _auth = auth;
-        _presence = presence;
+        _sessions = sessions;
         _router = router;
         _blacklist = blacklist;
         _consent = consent;
-        _registry = registry;
         _core = core;
         _logger = logger;
     }
@@ -89,22 +84,9 @@ internal sealed class CommandDispatcher
 
     /// <summary>The connection is gone: its session, if still current, ends and everyone allowed is told.</summary>
     public ValueTask ConnectionClosedAsync(ServerConnection connection)
-        => connection.Session is { } session ? EndSessionAsync(connection, session, LogoutReason.Disconnected) : ValueTask.CompletedTask;
+        => connection.Session is { } session ? _sessions.LogoutAsync(session, LogoutReason.Disconnected) : ValueTask.CompletedTask;
 
-    /// <summary>The sweep expired <paramref name="session"/>: close its connection and tell the others.</summary>
-    public async ValueTask SessionExpiredAsync(SessionInfo session)
-    {
-        if (_registry.Find(session.Id) is { } connection && connection.TryDetachSession(session.Id))
-        {
-            _registry.Unregister(session.Id, connection);
-            connection.CloseWith(new ByeNotice("expired", $"no heartbeat for {_core.CurrentValue.HeartbeatTimeout.TotalSeconds:0} s; you are logged out"));
-        }
-
-        _consent.SessionEnded(session);
-        await _router.AnnouncePresenceAsync(session, online: false).ConfigureAwait(false);
-    }
-
-    private async ValueTask<ReplyNotice?> ExecuteAsync(ServerConnection connection, ClientCommand command, SessionInfo? session, CancellationToken cancellationToken)
+    private async ValueTask<ReplyNotice?> ExecuteAsync(ServerConnection connection, ClientCommand command, ChatSession? session, CancellationToken cancellationToken)
     {
         var tag = command.Tag;
         switch (command.Verb)
@@ -122,7 +104,7 @@ internal sealed class CommandDispatcher
                     : new ReplyNotice(tag, true, "broadcast", [broadcast.Message.Id.ToString(), Number(broadcast.Recipients), Number(broadcast.Skipped)],
                         $"sent to {broadcast.Recipients}; skipped {broadcast.Skipped} who blocked you");
             case ClientVerb.Online:
-                return ReplyNotice.Success(tag, "online", await VisibleOnlineUsersAsync(session!.User, cancellationToken).ConfigureAwait(false));
+                return ReplyNotice.Success(tag, "online", await _sessions.GetOnlineUsersAsync(session!, cancellationToken).ConfigureAwait(false));
             case ClientVerb.Block:
                 return await _blacklist.BlockAsync(session!.User, command.Arg(0), cancellationToken).ConfigureAwait(false) switch
                 {
@@ -136,7 +118,7 @@ internal sealed class CommandDispatcher
                     ? ReplyNotice.Success(tag, "unblock", command.Arg(0))
                     : ReplyNotice.Failure(tag, ErrorCodes.NotBlocked, $"{command.Arg(0)} is not in your block list");
             case ClientVerb.Logout:
-                await EndSessionAsync(connection, session!, LogoutReason.Requested).ConfigureAwait(false);
+                await _sessions.LogoutAsync(session!, LogoutReason.Requested, cancellationToken).ConfigureAwait(false);
                 connection.Send(ReplyNotice.Success(tag, "logout"));
                 connection.CloseWith(new ByeNotice("logout", "goodbye"));
                 return null;
@@ -152,20 +134,20 @@ internal sealed class CommandDispatcher
                     ids.Add(id);
                 }
 
-                await _router.AcknowledgeAsync(session!.User, ids, cancellationToken).ConfigureAwait(false);
+                await _sessions.AcknowledgeAsync(session!, ids, cancellationToken).ConfigureAwait(false);
                 return null;
             case ClientVerb.Heartbeat:
-                return await _presence.HeartbeatAsync(session!.Id, session.User, cancellationToken).ConfigureAwait(false)
+                return await _sessions.HeartbeatAsync(session!, cancellationToken).ConfigureAwait(false)
                     ? ReplyNotice.Success(tag, "heartbeat")
                     : ReplyNotice.Failure(tag, ErrorCodes.NotLoggedIn, "your session has ended; log in again");
             case ClientVerb.GetAddress:
-                var asked = await _consent.RequestAsync(session!, command.Arg(0), cancellationToken).ConfigureAwait(false);
+                var asked = await _consent.RequestAsync(session!.Info, command.Arg(0), cancellationToken).ConfigureAwait(false);
                 return asked.Asked
                     ? ReplyNotice.Success(tag, "getaddress", command.Arg(0), "asked")
                     : ReplyNotice.Failure(tag, ErrorCodes.Refused, [WireFormat.Kebab(asked.Refusal!.Value)], ConsentText.Describe(command.Arg(0), asked.Refusal.Value));
             case ClientVerb.Consent:
                 var allow = CommandParser.ParseAnswer(command.Arg(1))!.Value;
-                return await _consent.AnswerAsync(session!, command.Arg(0), allow, cancellationToken).ConfigureAwait(false) == ConsentAnswerResult.Applied
+                return await _consent.AnswerAsync(session!.Info, command.Arg(0), allow, cancellationToken).ConfigureAwait(false) == ConsentAnswerResult.Applied
                     ? ReplyNotice.Success(tag, "consent", command.Arg(0), allow ? "yes" : "no")
                     : ReplyNotice.Failure(tag, ErrorCodes.NoSuchRequest, $"{command.Arg(0)} has no open question for you");
             default:
@@ -181,8 +163,9 @@ internal sealed class CommandDispatcher
             return ReplyNotice.Failure(tag, ErrorCodes.AlreadyLoggedIn, $"already logged in as {current.User}");
         }
 
-        var result = await _auth.LoginAsync(command.Arg(0), command.Arg(1), connection.RemoteAddress, cancellationToken).ConfigureAwait(false);
-        switch (result)
+        int? peerPort = command.OptionalArg(2) is { } port && CommandParser.TryParsePort(port, out var p) ? p : null;
+        var login = await _sessions.LoginAsync(connection, command.Arg(0), command.Arg(1), peerPort, command.OptionalArg(3), cancellationToken).ConfigureAwait(false);
+        switch (login.Result)
         {
             case LoginInvalid invalid:
                 return ReplyNotice.Failure(tag, ErrorCodes.WrongCredentials, [Number(invalid.AttemptsLeft)],
@@ -192,74 +175,20 @@ internal sealed class CommandDispatcher
                 return ReplyNotice.Failure(tag, ErrorCodes.Locked, [Number(seconds)], $"too many failed logins; {command.Arg(0)} is locked for {seconds} s");
         }
 
-        var user = ((LoginSuccess)result).User;
-        int? peerPort = command.OptionalArg(2) is { } port && CommandParser.TryParsePort(port, out var p) ? p : null;
+        var session = login.Session!;
+        connection.Session = session;
+        connection.Send(ReplyNotice.Success(tag, "login", session.User));
 
-        // Live notices wait until the stored ones are queued, so the user reads in order.
-        connection.BeginCatchUp();
-        var login = await _presence.LoginAsync(user, connection.RemoteAddress, peerPort, command.OptionalArg(3), cancellationToken).ConfigureAwait(false);
-        connection.AttachSession(login.Session);
-        _registry.Register(login.Session.Id, connection);
-        if (login.Displaced is { } displaced)
-        {
-            if (_registry.Find(displaced.Id) is { } previous && previous.TryDetachSession(displaced.Id))
-            {
-                _registry.Unregister(displaced.Id, previous);
-                previous.CloseWith(new DisplacedNotice(connection.RemoteAddress));
-            }
-
-            _consent.SessionEnded(displaced);
-        }
-
-        connection.Send(ReplyNotice.Success(tag, "login", user));
-        try
-        {
-            await _router.DeliverOfflineAsync(login.Session, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            connection.EndCatchUp();
-        }
-
-        await _router.AnnouncePresenceAsync(login.Session, online: true, cancellationToken).ConfigureAwait(false);
+        // The reply goes first; then what was kept, in windows, and the announcement.
+        await _sessions.StartAsync(session, cancellationToken).ConfigureAwait(false);
         return null;
-    }
-
-    private async ValueTask EndSessionAsync(ServerConnection connection, SessionInfo session, LogoutReason reason)
-    {
-        if (!connection.TryDetachSession(session.Id))
-        {
-            return;
-        }
-
-        _registry.Unregister(session.Id, connection);
-        if (await _presence.LogoutAsync(session.Id, session.User, reason).ConfigureAwait(false) is { } ended)
-        {
-            _consent.SessionEnded(ended);
-            await _router.AnnouncePresenceAsync(ended, online: false).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask<string[]> VisibleOnlineUsersAsync(string user, CancellationToken cancellationToken)
-    {
-        var visible = new List<string>();
-        foreach (var other in await _presence.ListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // Someone who blocked you does not show as online to you.
-            if (!await _blacklist.HasBlockedAsync(other.User, user, cancellationToken).ConfigureAwait(false))
-            {
-                visible.Add(other.User);
-            }
-        }
-
-        visible.Sort(StringComparer.Ordinal);
-        return [.. visible];
     }
 
     private ReplyNotice Answer(string? tag, SendResult result, string to) => result.Outcome switch
     {
         SendOutcome.Delivered => ReplyNotice.Success(tag, "message", "delivered", to, result.Message!.Id.ToString()),
         SendOutcome.StoredOffline => ReplyNotice.Success(tag, "message", "stored", to, result.Message!.Id.ToString()),
+        SendOutcome.Queued => ReplyNotice.Success(tag, "message", "queued", to, result.Message!.Id.ToString()),
         _ => Refusal(tag, result.Refusal!.Value, to),
     };
 

@@ -7,7 +7,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ChatRoom.Server;
 
-/// <summary>Logs every domain event as one readable line, as the seed's server printed every operation.</summary>
+/// <summary>
+/// Logs every domain event as one readable line, as the seed's server printed every operation. Per-message events
+/// (delivered, stored, refused, withheld, broadcast) are Debug: at Information they cost throughput and tell the log
+/// who wrote to whom. Logins, lockouts, takeovers, logouts, blocks and consent stay at Information or above.
+/// </summary>
 internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger) : IChatEventSink
 {
     public void OnEvent(ChatEvent chatEvent)
@@ -49,19 +53,19 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Takeover: {User} at {OldAddress} displaced by a login from {NewAddress}")]
     private static partial void Displaced(ILogger logger, string user, string oldAddress, string newAddress);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Message {Id} delivered: {From} -> {To}")]
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Message {Id} delivered: {From} -> {To}")]
     private static partial void Delivered(ILogger logger, MessageId id, string from, string to);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Message {Id} stored offline: {From} -> {To}")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Message {Id} stored offline: {From} -> {To}")]
     private static partial void Stored(ILogger logger, MessageId id, string from, string to);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Message refused: {From} -> {To} ({Reason})")]
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Message refused: {From} -> {To} ({Reason})")]
     private static partial void Refused(ILogger logger, string from, string to, RefusalReason reason);
 
-    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Withheld {Count} stored messages from {Sender} to {Recipient}, who has blocked them")]
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "Withheld {Count} stored messages from {Sender} to {Recipient}, who has blocked them")]
     private static partial void Withheld(ILogger logger, int count, string sender, string recipient);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Broadcast {Id} from {From}: {Recipients} recipients, {Skipped} skipped")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Broadcast {Id} from {From}: {Recipients} recipients, {Skipped} skipped")]
     private static partial void Broadcast(ILogger logger, MessageId id, string from, int recipients, int skipped);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Block: {By} blocked {Target}")]

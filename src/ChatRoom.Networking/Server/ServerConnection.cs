@@ -1,162 +1,91 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading.Channels;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
 using ChatRoom.Sessions;
+using ChatRoom.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace ChatRoom.Server;
 
 /// <summary>
-/// One client connection: a read loop that frames lines and hands them to the dispatcher in order, and a write loop that
-/// drains a bounded queue into the socket, flushing once per batch. A client that lets its queue fill is disconnected.
+/// One client connection over a transport: a read loop that frames lines and hands them to the dispatcher in order, and
+/// a write loop that drains a bounded queue into the pipe, flushing once per batch. It is the session engine's
+/// <see cref="ISessionConnection"/>; a client that lets its queue fill is disconnected.
 /// </summary>
-internal sealed class ServerConnection : IAsyncDisposable
+internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
+    private readonly TransportConnection _transport;
     private readonly Channel<SessionNotice> _outbound;
     private readonly CancellationTokenSource _aborted = new();
-    private readonly Lock _gate = new();
     private readonly ChatServerOptions _options;
+    private readonly TimeSpan _heartbeatInterval;
+    private readonly TimeSpan _heartbeatTimeout;
     private readonly ILogger _logger;
-    private readonly HashSet<Messaging.MessageId> _heldIds = [];
-    private HashSet<Messaging.MessageId> _caughtUpIds = [];
-    private HashSet<Messaging.MessageId>? _deliveredAtLogin;
-    private List<SessionNotice>? _held;
-    private SessionInfo? _session;
+    private ChatSession? _session;
     private volatile bool _closing;
 
-    private readonly TimeSpan _heartbeatInterval;
-
-    public ServerConnection(Socket socket, ChatServerOptions options, TimeSpan heartbeatInterval, ILogger logger)
+    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, ILogger logger)
     {
-        _heartbeatInterval = heartbeatInterval;
-        _socket = socket;
+        _transport = transport;
         _options = options;
+        _heartbeatInterval = heartbeatInterval;
+        _heartbeatTimeout = heartbeatTimeout;
         _logger = logger;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
-        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
         _outbound = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var remote = socket.RemoteEndPoint as IPEndPoint;
-        var address = remote?.Address is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : remote?.Address;
-        RemoteAddress = address?.ToString() ?? "unknown";
-        Name = remote is null ? "unknown" : $"{RemoteAddress}:{remote.Port}";
     }
 
-    /// <summary>The client's IP address.</summary>
-    public string RemoteAddress { get; }
+    /// <inheritdoc />
+    public string RemoteAddress => _transport.RemoteAddress;
 
     /// <summary>Address and port, for logs.</summary>
-    public string Name { get; }
+    public string Name => _transport.Name;
 
     /// <summary>The session logged in on this connection, or null.</summary>
-    public SessionInfo? Session => Volatile.Read(ref _session);
-
-    public void AttachSession(SessionInfo session) => Volatile.Write(ref _session, session);
-
-    /// <summary>Detaches the session if it is still <paramref name="id"/>; exactly one caller wins.</summary>
-    public bool TryDetachSession(SessionId id)
+    public ChatSession? Session
     {
-        var current = Volatile.Read(ref _session);
-        return current is not null && current.Id == id && Interlocked.CompareExchange(ref _session, null, current) == current;
+        get => Volatile.Read(ref _session);
+        set => Volatile.Write(ref _session, value);
     }
 
-    /// <summary>Queues a notice from elsewhere (another user's message, presence). While catching up after login, live notices wait behind stored ones.</summary>
-    public bool TryPost(SessionNotice notice)
+    /// <inheritdoc />
+    public PostOutcome TryPost(SessionNotice notice)
     {
-        if (Volatile.Read(ref _held) is not null)
+        if (_outbound.Writer.TryWrite(notice))
         {
-            lock (_gate)
-            {
-                if (_held is not null)
-                {
-                    return Hold(notice);
-                }
-            }
+            return PostOutcome.Queued;
         }
 
-        // A live copy of a message the login hand-over already sent (it was stored first) must not go out twice.
-        if (Volatile.Read(ref _deliveredAtLogin) is { } delivered && notice is MessageNotice { FromOfflineStore: false } live && delivered.Contains(live.Message.Id))
+        if (_closing)
         {
-            return true;
+            return PostOutcome.Closed;
         }
 
-        return Enqueue(notice);
-    }
-
-    // While catching up, a message sent just after login is both in storage and live: exactly one copy goes out.
-    private bool Hold(SessionNotice notice)
-    {
-        if (notice is MessageNotice { FromOfflineStore: true } stored)
-        {
-            if (_heldIds.Contains(stored.Message.Id))
-            {
-                return true; // its live copy is waiting and will deliver it in order
-            }
-
-            _caughtUpIds.Add(stored.Message.Id);
-            return Enqueue(notice);
-        }
-
-        if (_held!.Count >= _options.OutboundQueueCapacity)
-        {
-            return Overflow();
-        }
-
-        if (notice is MessageNotice live)
-        {
-            _heldIds.Add(live.Message.Id);
-        }
-
-        _held.Add(notice);
-        return true;
+        ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
+        Abort();
+        return PostOutcome.Full;
     }
 
     /// <summary>Queues this connection's own reply.</summary>
-    public void Send(SessionNotice notice) => Enqueue(notice);
+    public void Send(SessionNotice notice) => TryPost(notice);
 
-    /// <summary>From now until <see cref="EndCatchUp"/>, live notices are held so that stored messages go first.</summary>
-    public void BeginCatchUp()
+    /// <inheritdoc />
+    public void Close(SessionEnd end)
     {
-        lock (_gate)
+        ArgumentNullException.ThrowIfNull(end);
+        CloseWith(end.Reason switch
         {
-            _held = [];
-        }
-    }
-
-    public void EndCatchUp()
-    {
-        lock (_gate)
-        {
-            foreach (var notice in _held ?? [])
-            {
-                if (notice is not MessageNotice m || !_caughtUpIds.Contains(m.Message.Id))
-                {
-                    Enqueue(notice);
-                }
-            }
-
-            _held = null;
-            _heldIds.Clear();
-
-            // Kept, never changed again, so the lock-free check in TryPost can read it.
-            Volatile.Write(ref _deliveredAtLogin, _caughtUpIds.Count > 0 ? _caughtUpIds : null);
-            _caughtUpIds = [];
-        }
+            LogoutReason.Displaced => new DisplacedNotice(end.NewAddress ?? "unknown"),
+            LogoutReason.Expired => new ByeNotice("expired", $"no heartbeat for {_heartbeatTimeout.TotalSeconds:0} s; you are logged out"),
+            _ => new ByeNotice("shutdown", "the server is shutting down"),
+        });
     }
 
     /// <summary>Writes <paramref name="final"/> after everything queued, then closes the connection.</summary>
@@ -193,7 +122,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             await ReadLoopAsync(dispatcher, _aborted.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException || ex is System.Net.Sockets.SocketException)
         {
             // The client went away or we aborted: either way the session ends below.
         }
@@ -216,28 +145,17 @@ internal sealed class ServerConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _aborted.Cancel();
-
-        // Close the socket first: completing a pipe writer flushes what is left, which must not wait on a dead peer.
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        await _input.CompleteAsync().ConfigureAwait(false);
-        try
-        {
-            await _output.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
-        {
-            // Unsent bytes for a closed connection have nowhere to go.
-        }
-
+        await _transport.DisposeAsync().ConfigureAwait(false);
         _aborted.Dispose();
     }
 
     private async Task ReadLoopAsync(CommandDispatcher dispatcher, CancellationToken cancellationToken)
     {
+        var input = _transport.Pipe.Input;
         var framer = new LineFramer(_options.MaxLineBytes);
         while (!_closing)
         {
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             try
             {
@@ -267,7 +185,7 @@ internal sealed class ServerConnection : IAsyncDisposable
             }
             finally
             {
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                input.AdvanceTo(buffer.Start, buffer.End);
             }
 
             if (result.IsCompleted || result.IsCanceled)
@@ -280,6 +198,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;
+        var output = _transport.Pipe.Output;
         try
         {
             while (await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
@@ -287,19 +206,19 @@ internal sealed class ServerConnection : IAsyncDisposable
                 // Everything queued goes out in one flush: one send for a burst of lines.
                 while (reader.TryRead(out var notice))
                 {
-                    WireFormat.Write(_output, notice);
+                    WireFormat.Write(output, notice);
                 }
 
-                var flushed = await _output.FlushAsync(_aborted.Token).ConfigureAwait(false);
+                var flushed = await output.FlushAsync(_aborted.Token).ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;
                 }
             }
 
-            _socket.Shutdown(SocketShutdown.Send);
+            _transport.CompleteOutput();
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException || ex is System.Net.Sockets.SocketException)
         {
             // The connection broke while writing; the read loop notices and ends the session.
         }
@@ -309,23 +228,6 @@ internal sealed class ServerConnection : IAsyncDisposable
             _closing = true;
             _aborted.Cancel();
         }
-    }
-
-    private bool Enqueue(SessionNotice notice)
-    {
-        if (_outbound.Writer.TryWrite(notice))
-        {
-            return true;
-        }
-
-        return !_closing && Overflow();
-    }
-
-    private bool Overflow()
-    {
-        ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
-        Abort();
-        return false;
     }
 
     private static string? Decode(in ReadOnlySequence<byte> line)

