@@ -69,7 +69,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
 
         ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
-        Abort();
+        AbortSoon();
         return PostOutcome.Full;
     }
 
@@ -98,7 +98,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
         if (!_outbound.Writer.TryWrite(final))
         {
-            Abort();
+            AbortSoon();
             return;
         }
 
@@ -112,6 +112,15 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _closing = true;
         _outbound.Writer.TryComplete();
         _aborted.Cancel();
+    }
+
+    // The engine may call in holding a session's lock: the connection's loops must wind down on another thread, never
+    // inline, or ending the session would re-enter the engine from inside it.
+    private void AbortSoon()
+    {
+        _closing = true;
+        _outbound.Writer.TryComplete();
+        _ = _aborted.CancelAsync();
     }
 
     public async Task RunAsync(CommandDispatcher dispatcher)

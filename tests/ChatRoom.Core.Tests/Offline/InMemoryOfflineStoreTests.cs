@@ -106,6 +106,7 @@ public sealed class InMemoryOfflineStoreTests
     }
 
     [Fact]
+    [Trait("Category", "Load")]
     public async Task A_hundred_thousand_messages_page_and_acknowledge_in_order()
     {
         const int total = 100_000;

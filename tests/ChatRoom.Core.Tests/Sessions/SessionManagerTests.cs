@@ -59,6 +59,7 @@ public sealed class SessionManagerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Load")]
     public async Task A_hundred_thousand_stored_messages_all_arrive_in_order_once_with_at_most_a_window_in_flight()
     {
         const int total = 100_000;
