@@ -1,7 +1,7 @@
 using ChatRoom.Messaging;
 using ChatRoom.Offline;
 
-namespace ChatRoom.Networking.Tests.Storage;
+namespace ChatRoom.Storage.Sqlite.Tests;
 
 internal static class OfflineStoreExtensions
 {

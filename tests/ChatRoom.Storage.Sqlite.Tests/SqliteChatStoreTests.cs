@@ -1,9 +1,8 @@
 using ChatRoom.Auth;
 using ChatRoom.Messaging;
-using ChatRoom.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace ChatRoom.Networking.Tests.Storage;
+namespace ChatRoom.Storage.Sqlite.Tests;
 
 public sealed class SqliteChatStoreTests : IDisposable
 {
