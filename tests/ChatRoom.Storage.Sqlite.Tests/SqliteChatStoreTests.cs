@@ -1,86 +1,46 @@
-using ChatRoom.Auth;
-using ChatRoom.Messaging;
 using Microsoft.Data.Sqlite;
 
 namespace ChatRoom.Storage.Sqlite.Tests;
 
 public sealed class SqliteChatStoreTests : IDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("chatroom-store-");
+    private readonly TemporaryDataFile _file = new();
 
-    private string DataPath => Path.Combine(_folder.FullName, "chatroom.db");
+    private string DataPath => _file.Path;
 
-    public void Dispose() => _folder.Delete(recursive: true);
+    public void Dispose() => _file.Dispose();
 
     [Fact]
-    public async Task Messages_blocks_and_lockouts_survive_closing_and_reopening_in_order()
+    public async Task A_burst_of_concurrent_writes_to_many_recipients_is_all_kept_after_reopening()
     {
-        var first = Message("columbia", "one");
-        var second = Message("columbia", "two");
-        var locked = new LockoutState(0, DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
-        await using (var store = await SqliteChatStore.OpenAsync(DataPath))
+        await using (var store = await _file.OpenAsync())
         {
-            await store.AppendAsync("columbia", first);
-            await store.AppendAsync("columbia", second);
-            Assert.True(await store.AddAsync("columbia", "seas"));
-            Assert.True(await store.TryUpdateAsync("windows", LockoutState.Clear, locked));
+            await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => store.AppendAsync($"user{i % 7}", Messages.To($"user{i % 7}", $"m{i}")).AsTask()));
         }
 
-        await using var reopened = await SqliteChatStore.OpenAsync(DataPath);
-
-        Assert.Equal([first, second], await reopened.MessagesAsync("columbia", 10));
-        Assert.True(await reopened.ContainsAsync("columbia", "seas"));
-        Assert.Equal(locked, await reopened.GetAsync("windows"));
-    }
-
-    [Fact]
-    public async Task Acknowledged_messages_unblocks_and_cleared_lockouts_stay_gone_after_reopening()
-    {
-        var message = Message("columbia", "one");
-        await using (var store = await SqliteChatStore.OpenAsync(DataPath))
-        {
-            await store.AppendAsync("columbia", message);
-            await store.AddAsync("columbia", "seas");
-            await store.TryUpdateAsync("windows", LockoutState.Clear, new LockoutState(2, null));
-
-            await store.AcknowledgeAsync("columbia", [message.Id]);
-            Assert.True(await store.RemoveAsync("columbia", "seas"));
-            Assert.True(await store.TryUpdateAsync("windows", new LockoutState(2, null), LockoutState.Clear));
-        }
-
-        await using var reopened = await SqliteChatStore.OpenAsync(DataPath);
-
-        Assert.Empty(await reopened.MessagesAsync("columbia", 10));
-        Assert.False(await reopened.ContainsAsync("columbia", "seas"));
-        Assert.Equal(LockoutState.Clear, await reopened.GetAsync("windows"));
-    }
-
-    [Fact]
-    public async Task A_stale_compare_and_swap_is_refused_and_changes_nothing()
-    {
-        await using var store = await SqliteChatStore.OpenAsync(DataPath);
-        await store.TryUpdateAsync("windows", LockoutState.Clear, new LockoutState(1, null));
-
-        Assert.False(await store.TryUpdateAsync("windows", LockoutState.Clear, new LockoutState(1, null)));
-        Assert.Equal(new LockoutState(1, null), await store.GetAsync("windows"));
-    }
-
-    [Fact]
-    public async Task Many_concurrent_writes_are_committed_together_and_all_kept()
-    {
-        await using (var store = await SqliteChatStore.OpenAsync(DataPath))
-        {
-            await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => store.AppendAsync($"user{i % 7}", Message($"user{i % 7}", $"m{i}")).AsTask()));
-        }
-
-        await using var reopened = await SqliteChatStore.OpenAsync(DataPath);
+        await using var reopened = await _file.OpenAsync();
         var total = 0;
         for (var u = 0; u < 7; u++)
         {
-            total += (await reopened.MessagesAsync($"user{u}", 10_000)).Count;
+            total += (await reopened.ReadAllAsync($"user{u}")).Count;
         }
 
         Assert.Equal(2000, total);
+    }
+
+    [Fact]
+    public async Task A_batch_that_cannot_be_stored_fails_its_callers_and_changes_nothing()
+    {
+        await using var store = await _file.OpenAsync();
+        await ExecuteAsync("CREATE TRIGGER refuse_messages BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+
+        var ex = await Assert.ThrowsAsync<ChatStoreException>(async () => await store.AppendAsync("seas", Messages.To("seas", "lost")));
+
+        Assert.Contains("disk full", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.ReadAsync("seas", 0, 10));
+        await ExecuteAsync("DROP TRIGGER refuse_messages");
+        Assert.Equal(1, await store.AppendAsync("seas", Messages.To("seas", "kept"))); // the failed append took no sequence
+        Assert.Equal(["kept"], (await store.MessagesAsync("seas")).Select(m => m.Text));
     }
 
     [Fact]
@@ -99,13 +59,7 @@ public sealed class SqliteChatStoreTests : IDisposable
     [Fact]
     public async Task Another_applications_SQLite_file_is_refused_and_left_untouched()
     {
-        await using (var other = new SqliteConnection($"Data Source={DataPath};Pooling=False"))
-        {
-            await other.OpenAsync();
-            using var command = other.CreateCommand();
-            command.CommandText = "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');";
-            await command.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');");
 
         var before = await File.ReadAllBytesAsync(DataPath);
 
@@ -119,13 +73,7 @@ public sealed class SqliteChatStoreTests : IDisposable
     public async Task A_newer_schema_version_is_refused_by_name()
     {
         await (await SqliteChatStore.OpenAsync(DataPath)).DisposeAsync();
-        await using (var connection = new SqliteConnection($"Data Source={DataPath};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 99";
-            await command.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync("PRAGMA user_version = 99");
 
         var ex = await Assert.ThrowsAsync<ChatStoreException>(() => SqliteChatStore.OpenAsync(DataPath));
 
@@ -145,6 +93,13 @@ public sealed class SqliteChatStoreTests : IDisposable
         Assert.Equal(bytes, await File.ReadAllBytesAsync(DataPath));
     }
 
-    private static ChatMessage Message(string to, string text)
-        => new(MessageId.New(TimeProvider.System), MessageKind.Direct, "seas", to, text, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000));
+    /// <summary>Runs <paramref name="sql"/> on the data file through a connection of its own, as another program would.</summary>
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DataPath};Pooling=False");
+        await connection.OpenAsync();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
 }
