@@ -163,6 +163,7 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
         const int InFlight = 1_000;
         const int AcknowledgeEvery = 256;
         var clock = Stopwatch.StartNew();
+        var processorTime = Environment.CpuUsage.TotalTime;
         var sequences = new Dictionary<MessageId, long>(Total);
         for (var start = 0; start < Total; start += InFlight)
         {
@@ -194,10 +195,14 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
         }
 
         await Store.AcknowledgeAsync("seas", taken);
+        processorTime = Environment.CpuUsage.TotalTime - processorTime;
         clock.Stop();
 
         Assert.Equal(Total, seen);
         Assert.Empty(await Store.ReadAsync("seas", 0, 10));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        // Processor time of this process, so that a machine busy with other work does not fail it; wall time only
+        // has to show that it ends.
+        Assert.True(processorTime < TimeSpan.FromSeconds(20), $"used {processorTime} of processor time in {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
     }
 }
