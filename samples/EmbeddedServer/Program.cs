@@ -18,5 +18,6 @@ builder.Services.AddChatRoomServer(o =>
 });
 builder.Services.Configure<ChatRoomOptions>(o => o.LockoutDuration = TimeSpan.FromSeconds(30));
 
-// Messages, blocks and lockouts stay in memory here; see AddChatRoomSqliteStore for a durable store.
+// Messages, blocks and lockouts stay in memory here; for a durable store, see AddChatRoomSqliteStore in the
+// ChatRoom.Storage.Sqlite package.
 await builder.Build().RunAsync();

@@ -1,4 +1,5 @@
 using ChatRoom.Messaging;
+using ChatRoom.Storage;
 
 namespace ChatRoom.Offline;
 
@@ -17,7 +18,7 @@ namespace ChatRoom.Offline;
 public interface IOfflineStore
 {
     /// <summary>Stores <paramref name="message"/> for its recipient, after everything stored before it; returns its sequence.</summary>
-    /// <remarks>Throws when the message cannot be stored; it then was not, and must not be reported as sent.</remarks>
+    /// <exception cref="ChatStoreException">A durable store could not store the message; it then was not, and must not be reported as sent.</exception>
     ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="max"/> of the recipient's waiting messages with a sequence above <paramref name="afterSequence"/>, in sequence order, without removing them.</summary>

@@ -48,15 +48,4 @@ public sealed class BlacklistServiceTests : IDisposable
         Assert.Equal(UnblockResult.NotBlocked, await Blacklist.UnblockAsync("seas", "columbia"));
         Assert.Empty(_core.Events.OfType<UserUnblocked>());
     }
-
-    [Fact]
-    public async Task The_store_lists_what_an_owner_blocked()
-    {
-        var store = new InMemoryBlockListStore();
-        await store.AddAsync("seas", "columbia");
-        await store.AddAsync("seas", "foobar");
-
-        Assert.Equal(["columbia", "foobar"], (await store.ListAsync("seas")).Order());
-        Assert.Empty(await store.ListAsync("nobody"));
-    }
 }

@@ -13,6 +13,20 @@ namespace ChatRoom.Storage;
 /// in-memory copy loaded at open; every change is written first, in batches that share one transaction (group commit),
 /// and only then applied to the copy and reported done, so what the server acknowledges survives a crash.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Sequences (<see cref="StoredMessage.Sequence"/>) live in the in-memory copy, not in the file: at open, each
+/// recipient's waiting messages are numbered 1, 2, 3, … in the order they were stored, and every append takes its
+/// recipient's next number. They are therefore consecutive for consecutive appends and never reused while the store is
+/// open, as <see cref="IOfflineStore"/> asks, but they are stable only while it is open: after a reopen the same message
+/// may have another sequence. Nothing that holds a sequence (a session's read position) outlives the process.
+/// </para>
+/// <para>
+/// Reads find their place in a recipient's sequence tree and acknowledgements look ids up in an index, in the copy as in
+/// the file, so neither scans a queue. A batch that cannot be stored fails every write in it with
+/// <see cref="ChatStoreException"/> and leaves the copy as it was; later writes are tried again in batches of their own.
+/// </para>
+/// </remarks>
 public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutStore, IAsyncDisposable
 {
     /// <summary>The schema version this build writes and migrates up to.</summary>
@@ -336,7 +350,8 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
                     transaction.Commit();
                 }
 
-                // Applied to the in-memory copy in commit order, so reads see what the file holds.
+                // Applied to the in-memory copy in commit order, so reads see what the file holds and each recipient's
+                // sequences follow the order of the file, which is the order they are numbered in at the next open.
                 foreach (var write in batch)
                 {
                     await write.Applied().ConfigureAwait(false);
