@@ -157,6 +157,7 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
     }
 
     [Fact]
+    [Trait("Category", "Load")]
     public async Task A_hundred_thousand_messages_append_read_and_acknowledge_in_bounded_time()
     {
         const int Total = 100_000;

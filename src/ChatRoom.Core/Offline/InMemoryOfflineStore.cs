@@ -38,12 +38,13 @@ public sealed class InMemoryOfflineStore : IOfflineStore
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>One recipient's messages: a tree of sequences (reads and removals in log time, wherever they fall) and two indexes.</summary>
+    /// <summary>One recipient's messages: a tree ordered by sequence (reads and removals in log time, wherever they fall) and an index by id.</summary>
     private sealed class Queue
     {
-        private readonly SortedSet<long> _sequences = [];
-        private readonly Dictionary<long, ChatMessage> _bySequence = [];
-        private readonly Dictionary<MessageId, long> _byId = [];
+        private static readonly Comparer<StoredMessage> s_bySequence = Comparer<StoredMessage>.Create(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+
+        private readonly SortedSet<StoredMessage> _messages = new(s_bySequence);
+        private readonly Dictionary<MessageId, StoredMessage> _byId = [];
         private readonly Lock _gate = new();
         private long _last;
 
@@ -51,11 +52,10 @@ public sealed class InMemoryOfflineStore : IOfflineStore
         {
             lock (_gate)
             {
-                var sequence = ++_last;
-                _sequences.Add(sequence);
-                _bySequence.Add(sequence, message);
-                _byId[message.Id] = sequence;
-                return sequence;
+                var stored = new StoredMessage(++_last, message);
+                _messages.Add(stored);
+                _byId[message.Id] = stored;
+                return stored.Sequence;
             }
         }
 
@@ -63,15 +63,15 @@ public sealed class InMemoryOfflineStore : IOfflineStore
         {
             lock (_gate)
             {
-                var page = new List<StoredMessage>(Math.Min(max, _bySequence.Count));
-                if (afterSequence >= _last || _sequences.Count == 0)
+                var page = new List<StoredMessage>(Math.Min(max, _messages.Count));
+                if (afterSequence >= _last || _messages.Count == 0)
                 {
                     return page;
                 }
 
-                foreach (var sequence in _sequences.GetViewBetween(afterSequence + 1, _last))
+                foreach (var stored in _messages.GetViewBetween(new StoredMessage(afterSequence + 1, null!), new StoredMessage(_last, null!)))
                 {
-                    page.Add(new StoredMessage(sequence, _bySequence[sequence]));
+                    page.Add(stored);
                     if (page.Count == max)
                     {
                         break;
@@ -88,10 +88,9 @@ public sealed class InMemoryOfflineStore : IOfflineStore
             {
                 foreach (var id in ids)
                 {
-                    if (_byId.Remove(id, out var sequence))
+                    if (_byId.Remove(id, out var stored))
                     {
-                        _sequences.Remove(sequence);
-                        _bySequence.Remove(sequence);
+                        _messages.Remove(stored);
                     }
                 }
             }

@@ -24,7 +24,7 @@ public sealed class ChatSession
     private List<SessionNotice>? _held = [];
     private long _cursor;                       // the highest sequence handed over or withheld
     private long _firstLive = long.MaxValue;    // the first sequence announced live; older ones were kept while offline
-    private bool _behind = true;                // the store may hold messages after the cursor
+    private bool _behind;                       // the store may hold messages after the cursor (start reads anyway)
     private bool _pumping;
     private bool _ended;
 
@@ -131,7 +131,7 @@ public sealed class ChatSession
 
             if (_held is null && !_pumping && !_behind && stored.Sequence == _cursor + 1 && _inFlight.Count < _context.Window)
             {
-                return Hand(stored, live: true) == PostOutcome.Queued;
+                return Hand(stored) == PostOutcome.Queued;
             }
 
             // Something comes before it, or the client is busy: it follows from the store, in order.
@@ -147,15 +147,22 @@ public sealed class ChatSession
         return false;
     }
 
-    /// <summary>The client acknowledged <paramref name="ids"/>: they leave the window, and more may go out.</summary>
-    internal void Acknowledged(IReadOnlyCollection<MessageId> ids)
+    /// <summary>
+    /// The client acknowledged <paramref name="ids"/>: those this session handed over leave the window, and more may go
+    /// out. Returns those ids; the rest (never handed over here, or acknowledged already) mean nothing.
+    /// </summary>
+    internal List<MessageId> Acknowledged(IReadOnlyCollection<MessageId> ids)
     {
+        var taken = new List<MessageId>(Math.Min(ids.Count, _context.Window));
         bool pump;
         lock (_gate)
         {
             foreach (var id in ids)
             {
-                _inFlight.Remove(id);
+                if (_inFlight.Remove(id))
+                {
+                    taken.Add(id);
+                }
             }
 
             pump = StartPumpIfIdle();
@@ -165,6 +172,8 @@ public sealed class ChatSession
         {
             _ = RunPumpAsync();
         }
+
+        return taken;
     }
 
     /// <summary>Ends the session's delivery; exactly one caller gets true.</summary>
@@ -195,10 +204,11 @@ public sealed class ChatSession
         return true;
     }
 
-    // Caller holds _gate. Posting under the gate keeps the connection's order equal to the sequence order.
-    private PostOutcome Hand(StoredMessage stored, bool live)
+    // Caller holds _gate. Posting under the gate keeps the connection's order equal to the sequence order. What was
+    // stored before the first message announced live to this session was kept while its user was offline.
+    private PostOutcome Hand(StoredMessage stored)
     {
-        var outcome = _connection.TryPost(new MessageNotice(stored.Message, FromOfflineStore: !live && stored.Sequence < _firstLive));
+        var outcome = _connection.TryPost(new MessageNotice(stored.Message, FromOfflineStore: stored.Sequence < _firstLive));
         if (outcome == PostOutcome.Queued)
         {
             _cursor = stored.Sequence;
@@ -269,7 +279,7 @@ public sealed class ChatSession
                             continue;
                         }
 
-                        if (Hand(stored, live: false) != PostOutcome.Queued)
+                        if (Hand(stored) != PostOutcome.Queued)
                         {
                             // The connection is going away; the session ends with it and the rest stays stored.
                             _pumping = false;

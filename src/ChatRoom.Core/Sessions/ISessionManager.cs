@@ -30,7 +30,11 @@ public interface ISessionManager
     /// <summary>Begins delivery on a new session: the first window of kept messages, then its presence is announced.</summary>
     ValueTask StartAsync(ChatSession session, CancellationToken cancellationToken = default);
 
-    /// <summary>The client acknowledged these messages: they leave the store and the session's window.</summary>
+    /// <summary>
+    /// The client acknowledged these messages: those the session handed over leave the store and the session's window.
+    /// Ids it did not hand over (never sent to this session, or acknowledged already) are ignored, so a client cannot
+    /// delete what it has not been given.
+    /// </summary>
     ValueTask AcknowledgeAsync(ChatSession session, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Records that the session is alive; false when it has ended.</summary>

@@ -82,9 +82,15 @@ internal sealed class SessionManager : ISessionManager
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(ids);
-        await _store.AcknowledgeAsync(session.User, ids, cancellationToken).ConfigureAwait(false);
-        session.Acknowledged(ids);
-        _events.Publish(new MessagesAcknowledged(_time.GetUtcNow(), session.User, ids.Count));
+        // Only what this session handed over counts: an id it never sent is not the client's to delete.
+        var taken = session.Acknowledged(ids);
+        if (taken.Count == 0)
+        {
+            return;
+        }
+
+        await _store.AcknowledgeAsync(session.User, taken, cancellationToken).ConfigureAwait(false);
+        _events.Publish(new MessagesAcknowledged(_time.GetUtcNow(), session.User, taken.Count));
     }
 
     public ValueTask<bool> HeartbeatAsync(ChatSession session, CancellationToken cancellationToken = default)

@@ -154,4 +154,29 @@ public sealed class MessageRouterTests : IDisposable
         Assert.Equal(RefusalReason.Empty, result.Refusal);
         Assert.Empty(_core.MessagesFor(columbia));
     }
+
+    [Fact]
+    public async Task Bad_text_is_refused_before_the_recipient_is_looked_up()
+    {
+        Assert.Equal(RefusalReason.Empty, (await Router.SendAsync("seas", "nobody", " ")).Refusal);
+        Assert.Equal(RefusalReason.TooLong, (await Router.SendAsync("seas", "nobody", "01234567890")).Refusal);
+    }
+
+    [Fact]
+    public async Task A_refused_broadcast_is_recorded_as_addressed_to_everyone()
+    {
+        await Router.BroadcastAsync("seas", " ");
+
+        Assert.Equal(new MessageRefused(CoreHarness.Start, "seas", "*", RefusalReason.Empty), Assert.Single(_core.Events.OfType<MessageRefused>()));
+    }
+
+    [Fact]
+    public async Task A_broadcast_arrives_as_live_not_as_kept()
+    {
+        var columbia = await _core.OnlineAsync("columbia");
+
+        await Router.BroadcastAsync("seas", "hi all");
+
+        Assert.False(Assert.Single(_core.MessagesFor(columbia)).FromOfflineStore);
+    }
 }

@@ -1,5 +1,6 @@
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Consent;
 using ChatRoom.Events;
 using ChatRoom.Messaging;
 using ChatRoom.Offline;
@@ -354,6 +355,217 @@ public sealed class SessionManagerTests : IDisposable
         Assert.Equal(["one", "two"], ((RecordingConnection)session.Connection).Notices.OfType<MessageNotice>().Select(n => n.Message.Text));
     }
 
+    [Fact]
+    public async Task An_acknowledgement_of_messages_not_yet_handed_over_deletes_nothing()
+    {
+        await SendManyAsync("seas", "columbia", Window + 2);
+        var notYetSent = (await Offline.ReadAsync("columbia", Window, 10)).Select(s => s.Message.Id).ToList();
+        var columbia = await _core.OnlineAsync("columbia");
+
+        await _core.Sessions.AcknowledgeAsync(_core.Session(columbia), notYetSent);
+
+        Assert.Equal(Window + 2, (await Offline.ReadAsync("columbia", 0, 100)).Count);
+        Assert.Empty(_core.Events.OfType<MessagesAcknowledged>());
+        await _core.Sessions.AcknowledgeAsync(_core.Session(columbia), [_core.MessagesFor(columbia)[0].Message.Id, .. notYetSent]);
+        Assert.Equal(1, Assert.Single(_core.Events.OfType<MessagesAcknowledged>()).Count);
+        Assert.Equal(Window + 1, (await Offline.ReadAsync("columbia", 0, 100)).Count);
+    }
+
+    [Fact]
+    public async Task A_direct_message_to_a_session_not_yet_started_waits_for_the_start_and_then_comes_as_live()
+    {
+        var connection = new RecordingConnection();
+        var login = await _core.Sessions.LoginAsync(connection, "columbia", CoreHarness.Passwords["columbia"]);
+
+        var result = await Router.SendAsync("seas", "columbia", "early");
+
+        Assert.Equal(SendOutcome.Queued, result.Outcome);
+        Assert.Empty(connection.Notices);
+        await _core.Sessions.StartAsync(login.Session!);
+        var notice = Assert.IsType<MessageNotice>(Assert.Single(connection.Notices));
+        Assert.Equal(("early", false), (notice.Message.Text, notice.FromOfflineStore));
+    }
+
+    [Fact]
+    public async Task The_first_live_message_queued_behind_a_backlog_still_comes_as_live_and_the_backlog_as_kept()
+    {
+        await SendManyAsync("seas", "columbia", Window);
+        var columbia = await _core.OnlineAsync("columbia");
+
+        Assert.Equal(SendOutcome.Queued, (await Router.SendAsync("foobar", "columbia", "now")).Outcome);
+        await AcknowledgeAllAsync(columbia, until: Window + 1);
+
+        var messages = _core.MessagesFor(columbia);
+        Assert.All(messages.Take(Window), m => Assert.True(m.FromOfflineStore));
+        Assert.Equal(("now", false), (messages[^1].Message.Text, messages[^1].FromOfflineStore));
+    }
+
+    [Fact]
+    public async Task Starting_twice_hands_nothing_over_twice()
+    {
+        await SendManyAsync("seas", "columbia", 3);
+        var columbia = await _core.OnlineAsync("columbia");
+
+        await _core.Sessions.StartAsync(_core.Session(columbia));
+
+        Assert.Equal(3, _core.MessagesFor(columbia).Count);
+    }
+
+    [Fact]
+    public async Task A_session_not_yet_started_holds_at_most_a_window_of_notices()
+    {
+        var connection = new RecordingConnection();
+        var login = await _core.Sessions.LoginAsync(connection, "columbia", CoreHarness.Passwords["columbia"]);
+        var session = login.Session!;
+
+        var outcomes = Enumerable.Range(0, Window + 1).Select(i => session.Post(new PresenceNotice($"u{i}", true))).ToList();
+
+        Assert.All(outcomes.Take(Window), o => Assert.Equal(PostOutcome.Queued, o));
+        Assert.Equal(PostOutcome.Full, outcomes[^1]);
+        await _core.Sessions.StartAsync(session);
+        Assert.Equal(Window, connection.Notices.Count);
+    }
+
+    [Fact]
+    public async Task Hand_over_tries_a_refusing_connection_once_and_stops()
+    {
+        await SendManyAsync("seas", "columbia", 5);
+        var attempts = 0;
+        var connection = new RecordingConnection { Outcome = n => n is MessageNotice && ++attempts > 1 ? PostOutcome.Closed : PostOutcome.Queued };
+
+        await _core.OnlineAsync("columbia", connection: connection);
+
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
+    public async Task A_session_that_ends_while_its_hand_over_reads_the_store_is_handed_nothing_more()
+    {
+        var store = new GatedStore();
+        using var core = CoreHarness.Create(o => o.DeliveryWindow = Window, s => s.AddSingleton<IOfflineStore>(store));
+        await core.Get<IMessageRouter>().SendAsync("seas", "columbia", "one");
+        var connection = new RecordingConnection();
+        var login = await core.Sessions.LoginAsync(connection, "columbia", CoreHarness.Passwords["columbia"]);
+        store.Gate = new TaskCompletionSource();
+
+        var starting = core.Sessions.StartAsync(login.Session!).AsTask();
+        await core.Sessions.LogoutAsync(login.Session!, LogoutReason.Disconnected);
+        store.Gate.SetResult();
+        await starting;
+
+        Assert.Empty(connection.Notices.OfType<MessageNotice>());
+    }
+
+    [Fact]
+    public async Task A_failing_store_read_during_acknowledgements_resumes_at_the_next_acknowledgement()
+    {
+        var store = new FlakyStore();
+        using var core = CoreHarness.Create(o => o.DeliveryWindow = 4, s => s.AddSingleton<IOfflineStore>(store));
+        for (var i = 0; i < 12; i++)
+        {
+            await core.Get<IMessageRouter>().SendAsync("seas", "columbia", $"m{i}");
+        }
+
+        var columbia = await core.OnlineAsync("columbia");
+        var session = core.Session(columbia);
+        store.FailReads = true;
+        await core.Sessions.AcknowledgeAsync(session, [.. core.MessagesFor(columbia).Take(2).Select(m => m.Message.Id)]);
+        await WaitForAsync(() => store.FailedReads > 0);
+        store.FailReads = false;
+
+        await core.Sessions.AcknowledgeAsync(session, [.. core.MessagesFor(columbia).Skip(2).Take(2).Select(m => m.Message.Id)]);
+
+        await WaitForAsync(() => core.MessagesFor(columbia).Count == 8);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"m{i}"), core.MessagesFor(columbia).Select(m => m.Message.Text));
+    }
+
+    [Fact]
+    public async Task Withheld_messages_are_found_wherever_they_fall_in_a_page()
+    {
+        await Router.SendAsync("seas", "columbia", "by seas 1");
+        await Router.SendAsync("foobar", "columbia", "by foobar");
+        await Router.SendAsync("seas", "columbia", "by seas 2");
+        await Blacklist.BlockAsync("columbia", "seas");
+
+        var columbia = await _core.OnlineAsync("columbia");
+
+        Assert.Equal(["by foobar"], _core.MessagesFor(columbia).Select(n => n.Message.Text));
+        Assert.Equal(2, Assert.Single(_core.Events.OfType<OfflineMessagesWithheld>()).Count);
+    }
+
+    [Fact]
+    public async Task A_takeover_leaves_one_session_and_ends_the_questions_put_to_the_old_one()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        await _core.OnlineAsync("columbia");
+        await _core.Get<IConsentService>().RequestAsync(seas, "columbia");
+
+        await _core.OnlineAsync("columbia", address: "10.0.0.2");
+
+        Assert.Equal(2, _core.Sessions.Count);
+        Assert.Equal([new ConsentRefusedNotice("columbia", ConsentRefusal.TargetLeft)], _core.NoticesFor(seas).OfType<ConsentRefusedNotice>());
+    }
+
+    [Fact]
+    public async Task Logging_out_forgets_the_session_and_ends_its_open_questions()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        var columbia = await _core.OnlineAsync("columbia");
+        await _core.Get<IConsentService>().RequestAsync(seas, "columbia");
+
+        await _core.Sessions.LogoutAsync(_core.Session(columbia), LogoutReason.Requested);
+
+        Assert.Equal(1, _core.Sessions.Count);
+        Assert.Equal([new ConsentRefusedNotice("columbia", ConsentRefusal.TargetLeft)], _core.NoticesFor(seas).OfType<ConsentRefusedNotice>());
+        Assert.Equal(SendOutcome.StoredOffline, (await Router.SendAsync("seas", "columbia", "gone")).Outcome);
+    }
+
+    [Fact]
+    public async Task Expiry_ends_the_open_questions_of_the_expired_session()
+    {
+        using var core = CoreHarness.Create(o => o.ConsentTimeout = TimeSpan.FromMinutes(5));
+        var seas = await core.OnlineAsync("seas");
+        await core.OnlineAsync("columbia");
+        await core.Get<IConsentService>().RequestAsync(seas, "columbia");
+        core.Time.Advance(TimeSpan.FromSeconds(50));
+        await core.Sessions.HeartbeatAsync(core.Session(seas));
+        core.Time.Advance(TimeSpan.FromSeconds(26));
+
+        await core.Sessions.ExpireAsync();
+
+        Assert.Equal([new ConsentRefusedNotice("columbia", ConsentRefusal.TargetLeft)], core.NoticesFor(seas).OfType<ConsentRefusedNotice>());
+    }
+
+    [Fact]
+    public async Task The_online_list_is_sorted()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        await _core.OnlineAsync("foobar");
+        await _core.OnlineAsync("columbia");
+        await _core.OnlineAsync("csee4119");
+
+        Assert.Equal(["columbia", "csee4119", "foobar", "seas"], await _core.Sessions.GetOnlineUsersAsync(_core.Session(seas)));
+    }
+
+    [Fact]
+    public async Task Null_arguments_are_refused()
+    {
+        var columbia = _core.Session(await _core.OnlineAsync("columbia"));
+        var sessions = _core.Sessions;
+
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.LoginAsync(null!, "columbia", "x"));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.StartAsync(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.AcknowledgeAsync(null!, []));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.AcknowledgeAsync(columbia, null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.HeartbeatAsync(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.LogoutAsync(null!, LogoutReason.Requested));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await sessions.GetOnlineUsersAsync(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await Router.SendAsync("seas", "columbia", null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await Router.BroadcastAsync("seas", null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await Offline.AppendAsync("columbia", null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await Offline.AcknowledgeAsync("columbia", null!));
+    }
+
     private async Task SendManyAsync(string from, string to, int count, int first = 0)
     {
         for (var i = first; i < first + count; i++)
@@ -398,14 +610,49 @@ public sealed class SessionManagerTests : IDisposable
     private sealed class FlakyStore : IOfflineStore
     {
         private readonly InMemoryOfflineStore _inner = new();
+        private int _failedReads;
 
         public bool FailReads { get; set; }
+
+        public int FailedReads => Volatile.Read(ref _failedReads);
 
         public ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
             => _inner.AppendAsync(recipient, message, cancellationToken);
 
         public ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
-            => FailReads ? ValueTask.FromException<IReadOnlyList<StoredMessage>>(new IOException("disk gone")) : _inner.ReadAsync(recipient, afterSequence, max, cancellationToken);
+        {
+            if (FailReads)
+            {
+                Interlocked.Increment(ref _failedReads);
+                return ValueTask.FromException<IReadOnlyList<StoredMessage>>(new IOException("disk gone"));
+            }
+
+            return _inner.ReadAsync(recipient, afterSequence, max, cancellationToken);
+        }
+
+        public ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
+            => _inner.AcknowledgeAsync(recipient, ids, cancellationToken);
+    }
+
+    /// <summary>A store whose reads wait for <see cref="Gate"/> when one is set.</summary>
+    private sealed class GatedStore : IOfflineStore
+    {
+        private readonly InMemoryOfflineStore _inner = new();
+
+        public TaskCompletionSource? Gate { get; set; }
+
+        public ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
+            => _inner.AppendAsync(recipient, message, cancellationToken);
+
+        public async ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
+        {
+            if (Gate is { } gate)
+            {
+                await gate.Task;
+            }
+
+            return await _inner.ReadAsync(recipient, afterSequence, max, cancellationToken);
+        }
 
         public ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
             => _inner.AcknowledgeAsync(recipient, ids, cancellationToken);
