@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using ChatRoom.Auth;
@@ -14,7 +15,10 @@ using ChatRoom.Sessions;
 
 namespace ChatRoom.Client;
 
-/// <summary>The TCP implementation of <see cref="IChatClient"/>. Create with <see cref="ConnectAsync"/>; dispose to disconnect.</summary>
+/// <summary>
+/// The TCP implementation of <see cref="IChatClient"/>. Create with <see cref="ConnectAsync"/>; dispose to disconnect.
+/// One loop reads the server's lines (pausing while <see cref="Notices"/> is full), one writes commands and acknowledgements.
+/// </summary>
 public sealed class ChatClient : IChatClient
 {
     // 128 ids of 33 bytes keep an ack line near 4 KiB, well under the server's 8 KiB line limit.
@@ -24,7 +28,7 @@ public sealed class ChatClient : IChatClient
     private readonly IDuplexPipe _transport;
     private readonly Func<ValueTask> _closeTransport;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<ReplyNotice>> _pending = new();
-    private readonly Channel<SessionNotice> _notices = Channel.CreateUnbounded<SessionNotice>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<SessionNotice> _notices;
 
     // Unbounded, yet bounded in practice: each request waits for its reply, and each acknowledgement answers a message received.
     private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
@@ -38,12 +42,20 @@ public sealed class ChatClient : IChatClient
     private long _nextTag;
     private string? _user;
     private string _endReason = "connection-lost";
+    private DisconnectedNotice? _disconnected;
     private int _disposed;
 
     private ChatClient(ChatClientOptions options, IDuplexPipe transport, Func<ValueTask> closeTransport)
     {
         _options = options;
         _seen = options.SeenMessages ?? new SeenMessageIds();
+
+        // Bounded: when the application stops reading, the receive loop waits, TCP pushes back, and memory stays flat.
+        _notices = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.NoticeBufferCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         _transport = transport;
         _closeTransport = closeTransport;
         _receiving = ReceiveLoopAsync();
@@ -60,7 +72,7 @@ public sealed class ChatClient : IChatClient
     public string? User => Volatile.Read(ref _user);
 
     /// <inheritdoc />
-    public IAsyncEnumerable<SessionNotice> Notices => _notices.Reader.ReadAllAsync();
+    public IAsyncEnumerable<SessionNotice> Notices => ReadNoticesAsync();
 
     /// <summary>Connects to the server and waits for its greeting.</summary>
     /// <exception cref="ChatConnectionException">The server cannot be reached or does not greet within <see cref="ChatClientOptions.ConnectTimeout"/>.</exception>
@@ -266,6 +278,23 @@ public sealed class ChatClient : IChatClient
         Volatile.Write(ref _user, null);
     }
 
+    /// <inheritdoc />
+    public void Acknowledge(MessageId id)
+    {
+        // After the connection closed there is nobody to tell: the server hands the message over again at the next login.
+        _outgoing.Writer.TryWrite(new Outgoing(id));
+    }
+
+    /// <inheritdoc />
+    public void Acknowledge(MessageNotice notice)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        if (notice.Message.Kind == MessageKind.Direct)
+        {
+            Acknowledge(notice.Message.Id);
+        }
+    }
+
     /// <summary>Closes the connection (without logging out: the server sees the user disconnect) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -321,9 +350,10 @@ public sealed class ChatClient : IChatClient
                 while (reader.TryRead(out var line))
                 {
                     // The server sends only UTF-8 and lines within the limit; anything else is skipped like an unknown kind.
-                    if (line.Status == LineStatus.Complete)
+                    if (line.Status == LineStatus.Complete && Dispatch(line.GetString()) is { } notice && !_notices.Writer.TryWrite(notice))
                     {
-                        Dispatch(line.GetString());
+                        // The application is behind: stop reading from the server until it takes a notice.
+                        await _notices.Writer.WriteAsync(notice, _closed.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -339,7 +369,8 @@ public sealed class ChatClient : IChatClient
         }
     }
 
-    private void Dispatch(string line)
+    // Answers replies and the greeting at once; returns what the application should see, or null.
+    private SessionNotice? Dispatch(string line)
     {
         SessionNotice notice;
         try
@@ -349,7 +380,7 @@ public sealed class ChatClient : IChatClient
         catch (FormatException)
         {
             // A line kind from a newer server: skip it rather than fail.
-            return;
+            return null;
         }
 
         switch (notice)
@@ -364,30 +395,48 @@ public sealed class ChatClient : IChatClient
             case HelloNotice hello:
                 _hello.TrySetResult(hello);
                 break;
+            case ByeNotice bye:
+                _endReason = bye.Reason;
+                return notice;
+            case DisplacedNotice:
+                _endReason = "displaced";
+                return notice;
             default:
-                if (notice is ByeNotice bye)
+                return notice;
+        }
+
+        return null;
+    }
+
+    // One reader: acknowledges (in automatic mode) each direct message as it is handed to the application, and drops a
+    // message handed over again that the application was already given, acknowledging it again so the server lets it go.
+    private async IAsyncEnumerable<SessionNotice> ReadNoticesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = _notices.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var notice))
+            {
+                if (notice is MessageNotice { Message: { Kind: MessageKind.Direct, Id: var id } })
                 {
-                    _endReason = bye.Reason;
-                }
-                else if (notice is DisplacedNotice)
-                {
-                    _endReason = "displaced";
-                }
-                else if (notice is MessageNotice { Message.Kind: MessageKind.Direct } direct)
-                {
-                    // Stored messages are acknowledged once taken; one handed over again is acknowledged again but shown once.
-                    var first = _seen.TryAdd(direct.Message.Id);
-                    _outgoing.Writer.TryWrite(new Outgoing(direct.Message.Id));
-                    if (!first)
+                    if (!_seen.TryAdd(id))
                     {
                         Interlocked.Increment(ref _duplicates);
-                        return;
+                        Acknowledge(id);
+                        continue;
+                    }
+
+                    if (_options.AutoAcknowledge)
+                    {
+                        Acknowledge(id);
                     }
                 }
 
-                _notices.Writer.TryWrite(notice);
-                break;
+                yield return notice;
+            }
         }
+
+        yield return Volatile.Read(ref _disconnected) ?? new DisconnectedNotice(_endReason);
     }
 
     // The one writer: everything queued goes out with one flush, and acknowledgements queued side by side share one line.
@@ -470,7 +519,8 @@ public sealed class ChatClient : IChatClient
             waiter.TrySetException(error);
         }
 
-        _notices.Writer.TryWrite(new DisconnectedNotice(_endReason));
+        // Kept aside rather than queued, so a full buffer cannot lose the last word.
+        Volatile.Write(ref _disconnected, new DisconnectedNotice(_endReason));
         _notices.Writer.TryComplete();
     }
 
