@@ -176,9 +176,9 @@ internal sealed class ChatShell
         ArgumentNullException.ThrowIfNull(notice);
         return notice.Reason switch
         {
-            "logout" or "disposed" => 0,
-            "displaced" => 4,
-            _ => 5,
+            "logout" or "disposed" => ExitCodes.Ok,
+            "displaced" => ExitCodes.Displaced,
+            _ => ExitCodes.ServerGone,
         };
     }
 

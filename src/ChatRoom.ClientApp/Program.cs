@@ -11,10 +11,6 @@ using ChatRoom.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.Registry;
 
-const int CannotConnect = 1;
-const int BadUsage = CommandLineErrors.BadUsage;
-const int NotLoggedIn = 3;
-
 // After logout, how long to wait for the server's goodbye before exiting anyway.
 var goodbyeWait = TimeSpan.FromSeconds(5);
 
@@ -37,7 +33,7 @@ root.SetAction(async (result, cancellationToken) =>
     if (listenAddress is not null && !IPAddress.TryParse(listenAddress, out bindAddress))
     {
         Console.Error.WriteLine($"error: --p2p-address must be an IP address (was {listenAddress})");
-        return BadUsage;
+        return ExitCodes.BadUsage;
     }
 
     PeerListener listener;
@@ -48,7 +44,7 @@ root.SetAction(async (result, cancellationToken) =>
     catch (Exception ex) when (ex is SocketException or ArgumentOutOfRangeException)
     {
         Console.Error.WriteLine($"error: cannot accept private chats on port {result.GetValue(peerPort)}: {ex.Message}");
-        return BadUsage;
+        return ExitCodes.BadUsage;
     }
 
     await using var peerListener = listener;
@@ -74,7 +70,7 @@ root.SetAction(async (result, cancellationToken) =>
     catch (ArgumentException ex)
     {
         Console.Error.WriteLine($"error: {ex.Message}");
-        return BadUsage;
+        return ExitCodes.BadUsage;
     }
 
     var options = factory.Options;
@@ -88,7 +84,7 @@ root.SetAction(async (result, cancellationToken) =>
     catch (ChatConnectionException ex)
     {
         Console.Error.WriteLine($"error: {ex.Message}");
-        return CannotConnect;
+        return ExitCodes.CannotConnect;
     }
 
     await using (client)
@@ -97,7 +93,7 @@ root.SetAction(async (result, cancellationToken) =>
         terminal.WriteLine($"connected to {client.ServerHello.ServerName} at {options.Host}:{options.Port}");
         if (!await LogInAsync(client, terminal, cancellationToken))
         {
-            return NotLoggedIn;
+            return ExitCodes.NotLoggedIn;
         }
 
         var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline<PrivateDelivery>(PrivateMessenger.PipelineKey);

@@ -12,6 +12,7 @@ namespace ChatRoom.Peer;
 /// </summary>
 internal static class PeerWire
 {
+    // Room for the server's largest message text (4 KiB of UTF-8) with the id and time in front, and to spare.
     public const int MaxLineBytes = 16 * 1024;
 
     public static string Hello(string user, string token) => $"peer-hello {user} {token}";

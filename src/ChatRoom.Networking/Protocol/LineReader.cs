@@ -58,9 +58,6 @@ internal sealed class LineReader
         _framer = new LineFramer(maxLineBytes);
     }
 
-    /// <summary>The longest line accepted, in bytes.</summary>
-    public int MaxLineBytes => _framer.MaxLineBytes;
-
     /// <summary>
     /// Releases the lines handed out so far and waits for more bytes; call it once <see cref="TryRead"/> has returned false. Returns false once the other side has finished (or
     /// the read was cancelled with <see cref="PipeReader.CancelPendingRead"/>) and every complete line has been handed out;

@@ -17,9 +17,6 @@ internal sealed class LineWriter
     /// <summary>Writes into <paramref name="output"/>.</summary>
     public LineWriter(PipeWriter output) => _output = output ?? throw new ArgumentNullException(nameof(output));
 
-    /// <summary>Lines written since the last flush.</summary>
-    public int Pending { get; private set; }
-
     /// <summary>Buffers <paramref name="line"/> (which must not contain a line break) followed by LF.</summary>
     public void Write(string line)
     {
@@ -27,21 +24,18 @@ internal sealed class LineWriter
         Encoding.UTF8.GetBytes(line, _output);
         _output.GetSpan(1)[0] = (byte)'\n';
         _output.Advance(1);
-        Pending++;
     }
 
     /// <summary>Buffers the server line for <paramref name="notice"/> (see <see cref="WireFormat"/>).</summary>
     public void Write(SessionNotice notice)
     {
         WireFormat.Write(_output, notice);
-        Pending++;
     }
 
     /// <summary>Sends everything buffered. Returns false when the other side has stopped reading (the pipe is completed).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken = default)
     {
-        Pending = 0;
         var result = await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return !result.IsCompleted && !result.IsCanceled;
     }
