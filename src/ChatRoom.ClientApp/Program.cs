@@ -7,12 +7,12 @@ using ChatRoom.Auth;
 using ChatRoom.Client;
 using ChatRoom.ClientApp;
 using ChatRoom.Peer;
+using ChatRoom.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.Registry;
 
-const int CannotConnect = 1;
-const int BadUsage = CommandLineErrors.BadUsage;
-const int NotLoggedIn = 3;
+// After logout, how long to wait for the server's goodbye before exiting anyway.
+var goodbyeWait = TimeSpan.FromSeconds(5);
 
 var host = new Argument<string>("host") { Description = "the server's host name or address" };
 var port = new Argument<int>("port") { Description = "the server's port" };
@@ -33,7 +33,7 @@ root.SetAction(async (result, cancellationToken) =>
     if (listenAddress is not null && !IPAddress.TryParse(listenAddress, out bindAddress))
     {
         Console.Error.WriteLine($"error: --p2p-address must be an IP address (was {listenAddress})");
-        return BadUsage;
+        return ExitCodes.BadUsage;
     }
 
     PeerListener listener;
@@ -44,7 +44,7 @@ root.SetAction(async (result, cancellationToken) =>
     catch (Exception ex) when (ex is SocketException or ArgumentOutOfRangeException)
     {
         Console.Error.WriteLine($"error: cannot accept private chats on port {result.GetValue(peerPort)}: {ex.Message}");
-        return BadUsage;
+        return ExitCodes.BadUsage;
     }
 
     await using var peerListener = listener;
@@ -56,6 +56,9 @@ root.SetAction(async (result, cancellationToken) =>
             HeartbeatInterval = result.GetValue(heartbeat) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             PeerPort = listener.Port,
             PeerAddress = listenAddress,
+
+            // A message is acknowledged once its line has been written out, not when it arrives (see PumpNoticesAsync).
+            AutoAcknowledge = false,
         })
         .AddChatRoomPrivateDelivery()
         .BuildServiceProvider();
@@ -67,7 +70,7 @@ root.SetAction(async (result, cancellationToken) =>
     catch (ArgumentException ex)
     {
         Console.Error.WriteLine($"error: {ex.Message}");
-        return BadUsage;
+        return ExitCodes.BadUsage;
     }
 
     var options = factory.Options;
@@ -81,7 +84,7 @@ root.SetAction(async (result, cancellationToken) =>
     catch (ChatConnectionException ex)
     {
         Console.Error.WriteLine($"error: {ex.Message}");
-        return CannotConnect;
+        return ExitCodes.CannotConnect;
     }
 
     await using (client)
@@ -90,7 +93,7 @@ root.SetAction(async (result, cancellationToken) =>
         terminal.WriteLine($"connected to {client.ServerHello.ServerName} at {options.Host}:{options.Port}");
         if (!await LogInAsync(client, terminal, cancellationToken))
         {
-            return NotLoggedIn;
+            return ExitCodes.NotLoggedIn;
         }
 
         var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline<PrivateDelivery>(PrivateMessenger.PipelineKey);
@@ -113,12 +116,12 @@ root.SetAction(async (result, cancellationToken) =>
                 {
                     // End of input: leave politely.
                     await client.LogoutAsync(cancellationToken);
-                    return ChatShell.ExitCodeFor(await disconnected.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken));
+                    return ChatShell.ExitCodeFor(await disconnected.WaitAsync(goodbyeWait, cancellationToken));
                 }
 
                 if (!await shell.ExecuteAsync(line, cancellationToken))
                 {
-                    return ChatShell.ExitCodeFor(await disconnected.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken));
+                    return ChatShell.ExitCodeFor(await disconnected.WaitAsync(goodbyeWait, cancellationToken));
                 }
             }
             catch (Exception ex) when (ex is ChatConnectionException or ChatProtocolException or ArgumentException)
@@ -196,6 +199,8 @@ static async Task PumpPrivateAsync(PeerListener listener, Terminal terminal)
     }
 }
 
+// Each message is acknowledged only after its line is written and flushed: if the output blocks (a paused terminal, a
+// pager) the server keeps what was not shown, and a killed client gets it again at the next login.
 static async Task<DisconnectedNotice> PumpNoticesAsync(ChatClient client, ChatShell shell, Terminal terminal)
 {
     await foreach (var notice in client.Notices)
@@ -203,6 +208,11 @@ static async Task<DisconnectedNotice> PumpNoticesAsync(ChatClient client, ChatSh
         if (shell.Observe(notice) is { } line)
         {
             terminal.WriteLine(line);
+        }
+
+        if (notice is MessageNotice message)
+        {
+            client.Acknowledge(message);
         }
 
         if (notice is DisconnectedNotice disconnected)

@@ -14,6 +14,7 @@ internal sealed class Terminal
     private readonly bool _interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
     private bool _editing;
 
+    /// <summary>Writes <paramref name="line"/> and flushes it: when this returns, the line has left the process.</summary>
     public void WriteLine(string line)
     {
         lock (_gate)
@@ -29,6 +30,8 @@ internal sealed class Terminal
             {
                 Console.WriteLine(line);
             }
+
+            Console.Out.Flush();
         }
     }
 

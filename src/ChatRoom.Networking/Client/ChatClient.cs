@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using ChatRoom.Auth;
@@ -14,40 +15,51 @@ using ChatRoom.Sessions;
 
 namespace ChatRoom.Client;
 
-/// <summary>The TCP implementation of <see cref="IChatClient"/>. Create with <see cref="ConnectAsync"/>; dispose to disconnect.</summary>
+/// <summary>
+/// The TCP implementation of <see cref="IChatClient"/>. Create with <see cref="ConnectAsync"/>; dispose to disconnect.
+/// One loop reads the server's lines (pausing while <see cref="Notices"/> is full), one writes commands and acknowledgements.
+/// </summary>
 public sealed class ChatClient : IChatClient
 {
+    // 128 ids of 33 bytes keep an ack line near 4 KiB, well under the server's 8 KiB line limit.
+    internal const int MaxIdsPerAck = 128;
+
     private readonly ChatClientOptions _options;
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly IDuplexPipe _transport;
+    private readonly Func<ValueTask> _closeTransport;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<ReplyNotice>> _pending = new();
-    private readonly Channel<SessionNotice> _notices = Channel.CreateUnbounded<SessionNotice>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<SessionNotice> _notices;
+
+    // Unbounded, yet bounded in practice: each request waits for its reply, and each acknowledgement answers a message received.
+    private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource<HelloNotice> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
     private readonly Task _receiving;
-    private readonly Task _acknowledging;
-    private readonly Channel<MessageId> _acks = Channel.CreateUnbounded<MessageId>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Task _sending;
     private readonly SeenMessageIds _seen;
     private long _duplicates;
     private ITimer? _heartbeat;
     private long _nextTag;
     private string? _user;
     private string _endReason = "connection-lost";
+    private DisconnectedNotice? _disconnected;
     private int _disposed;
 
-    private ChatClient(ChatClientOptions options, Socket socket)
+    private ChatClient(ChatClientOptions options, IDuplexPipe transport, Func<ValueTask> closeTransport)
     {
         _options = options;
         _seen = options.SeenMessages ?? new SeenMessageIds();
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
-        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+
+        // Bounded: when the application stops reading, the receive loop waits, TCP pushes back, and memory stays flat.
+        _notices = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.NoticeBufferCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _transport = transport;
+        _closeTransport = closeTransport;
         _receiving = ReceiveLoopAsync();
-        _acknowledging = AcknowledgeLoopAsync();
+        _sending = SendLoopAsync();
     }
 
     /// <summary>How many messages the server handed over again (after a lost acknowledgement or a crash) and this client dropped as already seen.</summary>
@@ -60,7 +72,7 @@ public sealed class ChatClient : IChatClient
     public string? User => Volatile.Read(ref _user);
 
     /// <inheritdoc />
-    public IAsyncEnumerable<SessionNotice> Notices => _notices.Reader.ReadAllAsync();
+    public IAsyncEnumerable<SessionNotice> Notices => ReadNoticesAsync();
 
     /// <summary>Connects to the server and waits for its greeting.</summary>
     /// <exception cref="ChatConnectionException">The server cannot be reached or does not greet within <see cref="ChatClientOptions.ConnectTimeout"/>.</exception>
@@ -82,7 +94,31 @@ public sealed class ChatClient : IChatClient
             throw new ChatConnectionException($"cannot connect to {options.Host}:{options.Port}: {(ex is SocketException s ? s.Message : "timed out")}", ex);
         }
 
-        var client = new ChatClient(options, socket);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var transport = new DuplexPipe(
+            PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
+            PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        try
+        {
+            return await StartAsync(transport, () => stream.DisposeAsync(), options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChatConnectionException ex) when (ex.InnerException is OperationCanceledException)
+        {
+            throw new ChatConnectionException($"{options.Host}:{options.Port} did not greet in time", ex.InnerException);
+        }
+    }
+
+    /// <summary>
+    /// Runs a client over <paramref name="transport"/> (a socket, or an in-memory pipe in tests) and waits for the server's
+    /// greeting. <paramref name="closeTransport"/> is called once, on dispose, to close what lies under the pipe.
+    /// </summary>
+    /// <exception cref="ChatConnectionException">No greeting within <see cref="ChatClientOptions.ConnectTimeout"/>, or the transport closed first.</exception>
+    internal static async Task<ChatClient> StartAsync(IDuplexPipe transport, Func<ValueTask> closeTransport, ChatClientOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var client = new ChatClient(options, transport, closeTransport);
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
             await client._hello.Task.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -92,7 +128,7 @@ public sealed class ChatClient : IChatClient
         {
             await client.DisposeAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            throw ex as ChatConnectionException ?? new ChatConnectionException($"{options.Host}:{options.Port} did not greet in time", ex);
+            throw ex as ChatConnectionException ?? new ChatConnectionException("the server did not greet in time", ex);
         }
     }
 
@@ -242,6 +278,23 @@ public sealed class ChatClient : IChatClient
         Volatile.Write(ref _user, null);
     }
 
+    /// <inheritdoc />
+    public void Acknowledge(MessageId id)
+    {
+        // After the connection closed there is nobody to tell: the server hands the message over again at the next login.
+        _outgoing.Writer.TryWrite(new Outgoing(id));
+    }
+
+    /// <inheritdoc />
+    public void Acknowledge(MessageNotice notice)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        if (notice.Message.Kind == MessageKind.Direct)
+        {
+            Acknowledge(notice.Message.Id);
+        }
+    }
+
     /// <summary>Closes the connection (without logging out: the server sees the user disconnect) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -253,38 +306,27 @@ public sealed class ChatClient : IChatClient
         StopHeartbeats();
         _endReason = _endReason == "connection-lost" ? "disposed" : _endReason;
         await _closed.CancelAsync().ConfigureAwait(false);
-        _socket.Close();
+        await _closeTransport().ConfigureAwait(false);
         await _receiving.ConfigureAwait(false);
-        await _acknowledging.ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await _output.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
-        {
-            // Unsent bytes for a closed connection have nowhere to go.
-        }
-
-        _writeLock.Dispose();
+        await _sending.ConfigureAwait(false);
         _closed.Dispose();
     }
 
-    /// <summary>Sends a raw line and waits for the reply carrying its tag; for tests and tools that speak the protocol directly.</summary>
+    /// <summary>Sends a command with a fresh tag and waits for the reply carrying that tag.</summary>
     internal async Task<ReplyNotice> RequestAsync(ClientVerb verb, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        if (_closed.IsCancellationRequested)
-        {
-            throw new ChatConnectionException("the connection is closed");
-        }
-
         var tag = Interlocked.Increment(ref _nextTag).ToString(CultureInfo.InvariantCulture);
         var answer = new TaskCompletionSource<ReplyNotice>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[tag] = answer;
         var name = CommandTable.Get(verb).Name;
         try
         {
-            await WriteLineAsync(args.Count == 0 ? $"#{tag} {name}" : $"#{tag} {name} {string.Join(' ', args)}", cancellationToken).ConfigureAwait(false);
+            // Closed() completes the queue before failing the waiters, so a request is either failed there or refused here.
+            if (!_outgoing.Writer.TryWrite(new Outgoing(args.Count == 0 ? $"#{tag} {name}" : $"#{tag} {name} {string.Join(' ', args)}")))
+            {
+                throw new ChatConnectionException($"the connection is closed ({_endReason})");
+            }
+
             return await answer.Task.WaitAsync(_options.RequestTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
@@ -297,48 +339,22 @@ public sealed class ChatClient : IChatClient
         }
     }
 
-    private async Task WriteLineAsync(string line, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Encoding.UTF8.GetBytes(line, _output);
-            _output.GetSpan(1)[0] = (byte)'\n';
-            _output.Advance(1);
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            throw new ChatConnectionException("the connection is closed", ex);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
     private async Task ReceiveLoopAsync()
     {
         await Task.Yield();
-        var framer = new LineFramer(_options.MaxLineBytes);
+        var reader = new LineReader(_transport.Input, _options.MaxLineBytes);
         try
         {
-            while (true)
+            while (await reader.ReadAsync(_closed.Token).ConfigureAwait(false))
             {
-                var result = await _input.ReadAsync(_closed.Token).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                while (framer.TryRead(ref buffer, out var line) is var status && status != FrameStatus.NeedMore)
+                while (reader.TryRead(out var line))
                 {
-                    if (status == FrameStatus.Line)
+                    // The server sends only UTF-8 and lines within the limit; anything else is skipped like an unknown kind.
+                    if (line.Status == LineStatus.Complete && Dispatch(line.GetString()) is { } notice && !_notices.Writer.TryWrite(notice))
                     {
-                        Dispatch(Encoding.UTF8.GetString(line));
+                        // The application is behind: stop reading from the server until it takes a notice.
+                        await _notices.Writer.WriteAsync(notice, _closed.Token).ConfigureAwait(false);
                     }
-                }
-
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
                 }
             }
         }
@@ -348,12 +364,13 @@ public sealed class ChatClient : IChatClient
         }
         finally
         {
-            await _input.CompleteAsync().ConfigureAwait(false);
+            await reader.CompleteAsync().ConfigureAwait(false);
             Closed();
         }
     }
 
-    private void Dispatch(string line)
+    // Answers replies and the greeting at once; returns what the application should see, or null.
+    private SessionNotice? Dispatch(string line)
     {
         SessionNotice notice;
         try
@@ -363,7 +380,7 @@ public sealed class ChatClient : IChatClient
         catch (FormatException)
         {
             // A line kind from a newer server: skip it rather than fail.
-            return;
+            return null;
         }
 
         switch (notice)
@@ -378,53 +395,115 @@ public sealed class ChatClient : IChatClient
             case HelloNotice hello:
                 _hello.TrySetResult(hello);
                 break;
+            case ByeNotice bye:
+                _endReason = bye.Reason;
+                return notice;
+            case DisplacedNotice:
+                _endReason = "displaced";
+                return notice;
             default:
-                if (notice is ByeNotice bye)
+                return notice;
+        }
+
+        return null;
+    }
+
+    // One reader: acknowledges (in automatic mode) each direct message as it is handed to the application, and drops a
+    // message handed over again that the application was already given, acknowledging it again so the server lets it go.
+    private async IAsyncEnumerable<SessionNotice> ReadNoticesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = _notices.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var notice))
+            {
+                if (notice is MessageNotice { Message: { Kind: MessageKind.Direct, Id: var id } })
                 {
-                    _endReason = bye.Reason;
-                }
-                else if (notice is DisplacedNotice)
-                {
-                    _endReason = "displaced";
-                }
-                else if (notice is MessageNotice { Message.Kind: MessageKind.Direct } direct)
-                {
-                    // Stored messages are acknowledged once taken; one handed over again is acknowledged again but shown once.
-                    var first = _seen.TryAdd(direct.Message.Id);
-                    _acks.Writer.TryWrite(direct.Message.Id);
-                    if (!first)
+                    if (!_seen.TryAdd(id))
                     {
                         Interlocked.Increment(ref _duplicates);
-                        return;
+                        Acknowledge(id);
+                        continue;
+                    }
+
+                    if (_options.AutoAcknowledge)
+                    {
+                        Acknowledge(id);
                     }
                 }
 
-                _notices.Writer.TryWrite(notice);
-                break;
+                yield return notice;
+            }
         }
+
+        yield return Volatile.Read(ref _disconnected) ?? new DisconnectedNotice(_endReason);
     }
 
-    // Acknowledgements go out in batches, one line for everything received since the last one.
-    private async Task AcknowledgeLoopAsync()
+    // The one writer: everything queued goes out with one flush, and acknowledgements queued side by side share one line.
+    private async Task SendLoopAsync()
     {
-        var reader = _acks.Reader;
-        var batch = new StringBuilder();
+        await Task.Yield();
+        var writer = new LineWriter(_transport.Output);
+        var reader = _outgoing.Reader;
+        var acks = new StringBuilder();
+        var ackCount = 0;
         try
         {
             while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
             {
-                batch.Clear().Append("ack");
-                for (var count = 0; count < 128 && reader.TryRead(out var id); count++)
+                while (reader.TryRead(out var item))
                 {
-                    batch.Append(' ').Append(id.ToString());
+                    if (item.Line is { } line)
+                    {
+                        WriteAcks();
+                        writer.Write(line);
+                        continue;
+                    }
+
+                    if (ackCount == 0)
+                    {
+                        acks.Clear().Append(CommandTable.Get(ClientVerb.Ack).Name);
+                    }
+
+                    acks.Append(' ').Append(item.Ack.ToString());
+                    if (++ackCount == MaxIdsPerAck)
+                    {
+                        WriteAcks();
+                    }
                 }
 
-                await WriteLineAsync(batch.ToString(), _closed.Token).ConfigureAwait(false);
+                WriteAcks();
+                if (!await writer.FlushAsync(_closed.Token).ConfigureAwait(false))
+                {
+                    break;
+                }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ChatConnectionException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            // Unacknowledged messages are handed over again at the next login.
+            // The connection is gone; unacknowledged messages are handed over again at the next login.
+        }
+        finally
+        {
+            // A connection that cannot be written to is of no use: end the receive loop too.
+            _closed.Cancel();
+            try
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Unsent bytes for a closed connection have nowhere to go.
+            }
+        }
+
+        void WriteAcks()
+        {
+            if (ackCount > 0)
+            {
+                writer.Write(acks.ToString());
+                ackCount = 0;
+            }
         }
     }
 
@@ -432,6 +511,7 @@ public sealed class ChatClient : IChatClient
     {
         StopHeartbeats();
         _closed.Cancel();
+        _outgoing.Writer.TryComplete();
         var error = new ChatConnectionException($"the connection is closed ({_endReason})");
         _hello.TrySetException(error);
         foreach (var waiter in _pending.Values)
@@ -439,7 +519,8 @@ public sealed class ChatClient : IChatClient
             waiter.TrySetException(error);
         }
 
-        _notices.Writer.TryWrite(new DisconnectedNotice(_endReason));
+        // Kept aside rather than queued, so a full buffer cannot lose the last word.
+        Volatile.Write(ref _disconnected, new DisconnectedNotice(_endReason));
         _notices.Writer.TryComplete();
     }
 
@@ -510,4 +591,18 @@ public sealed class ChatClient : IChatClient
 
     private static MessageId ParseId(string text)
         => MessageId.TryParse(text, out var id) ? id : throw new ChatProtocolException(ErrorCodes.BadArgument, $"bad message id '{text}' from server");
+}
+
+/// <summary>One item for the send loop: a command line, or (when <see cref="Line"/> is null) the id of a message to acknowledge.</summary>
+internal readonly record struct Outgoing(string? Line, MessageId Ack)
+{
+    public Outgoing(string line)
+        : this(line, default)
+    {
+    }
+
+    public Outgoing(MessageId ack)
+        : this(null, ack)
+    {
+    }
 }

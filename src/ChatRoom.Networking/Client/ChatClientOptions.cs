@@ -1,3 +1,5 @@
+using ChatRoom.Sessions;
+
 namespace ChatRoom.Client;
 
 /// <summary>Settings of a <see cref="ChatClient"/>. Use <c>with</c> to derive variations.</summary>
@@ -12,7 +14,7 @@ public sealed record ChatClientOptions
     /// <summary>How often to send heartbeats after login; null follows the interval the server announces. Default null.</summary>
     public TimeSpan? HeartbeatInterval { get; init; }
 
-    /// <summary>How long to wait for the connection and the server's greeting. Default 10 s.</summary>
+    /// <summary>How long to wait for the connection, and then for the server's greeting. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long to wait for the answer to a command. Default 30 s.</summary>
@@ -26,6 +28,22 @@ public sealed record ChatClientOptions
 
     /// <summary>Longest line accepted from the server, in bytes. Default 65536.</summary>
     public int MaxLineBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Whether the client acknowledges a direct message by itself, at the moment <see cref="IChatClient.Notices"/> hands it to
+    /// the application. Default true. Set false to acknowledge with <see cref="IChatClient.Acknowledge(MessageNotice)"/> once
+    /// the application has done with it (written it down, shown it): until then the server keeps it, and hands it over again
+    /// at the next login if this client goes away. The server sends further messages only as earlier ones are acknowledged,
+    /// so an application that never acknowledges soon stops receiving direct messages.
+    /// </summary>
+    public bool AutoAcknowledge { get; init; } = true;
+
+    /// <summary>
+    /// How many notices may wait for the application to take them from <see cref="IChatClient.Notices"/>. Default 4096, well
+    /// above the server's window of unacknowledged messages. When it is full the client stops reading from the server (TCP
+    /// pushes back; the server may disconnect a reader that slow), so replies to commands wait too: keep reading.
+    /// </summary>
+    public int NoticeBufferCapacity { get; init; } = 4096;
 
     /// <summary>Ids of messages already shown, shared across reconnects so a message handed over again is shown once; null for a fresh log per client.</summary>
     public SeenMessageIds? SeenMessages { get; init; }
@@ -69,6 +87,11 @@ public sealed record ChatClientOptions
         if (MaxLineBytes < 1024)
         {
             throw new ArgumentException($"{nameof(MaxLineBytes)} must be at least 1024.", nameof(MaxLineBytes));
+        }
+
+        if (NoticeBufferCapacity < 1)
+        {
+            throw new ArgumentException($"{nameof(NoticeBufferCapacity)} must be at least 1 (was {NoticeBufferCapacity}).", nameof(NoticeBufferCapacity));
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider);

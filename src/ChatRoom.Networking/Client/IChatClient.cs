@@ -1,6 +1,7 @@
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
 using ChatRoom.Consent;
+using ChatRoom.Messaging;
 using ChatRoom.Protocol;
 using ChatRoom.Sessions;
 
@@ -21,7 +22,12 @@ public interface IChatClient : IAsyncDisposable
 
     /// <summary>
     /// Incoming messages, presence changes, consent questions and answers, in arrival order, ending with one
-    /// <see cref="DisconnectedNotice"/>. Meant for one reader.
+    /// <see cref="DisconnectedNotice"/>. Meant for one reader. A direct message counts as taken when this stream hands it
+    /// over: with <see cref="ChatClientOptions.AutoAcknowledge"/> (the default) the client then acknowledges it, so the
+    /// server lets it go; otherwise the application calls <see cref="Acknowledge(MessageNotice)"/>. A message the server
+    /// hands over again (after a lost connection) that this stream has already handed over is acknowledged again and not
+    /// shown twice. Up to <see cref="ChatClientOptions.NoticeBufferCapacity"/> notices wait here; beyond that the client
+    /// stops reading from the server until the application catches up.
     /// </summary>
     IAsyncEnumerable<SessionNotice> Notices { get; }
 
@@ -55,4 +61,18 @@ public interface IChatClient : IAsyncDisposable
 
     /// <summary>Logs out; the server then closes the connection.</summary>
     Task LogoutAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Tells the server the application has taken the direct message <paramref name="id"/>, so it is not handed over again.
+    /// Needed only with <see cref="ChatClientOptions.AutoAcknowledge"/> off. Returns at once: acknowledgements go out in
+    /// batches, many ids to a line, ahead of any command sent after this call. If the connection is gone it does nothing,
+    /// and the server hands the message over again at the next login.
+    /// </summary>
+    void Acknowledge(MessageId id);
+
+    /// <summary>
+    /// Acknowledges <paramref name="notice"/> if it is a direct message (see <see cref="Acknowledge(MessageId)"/>); broadcasts and
+    /// private messages are not kept by the server, so for them this does nothing.
+    /// </summary>
+    void Acknowledge(MessageNotice notice);
 }

@@ -1,9 +1,10 @@
 using ChatRoom.Consent;
+using ChatRoom.Peer;
 using ChatRoom.Sessions;
 
 namespace ChatRoom.Client;
 
-/// <summary>Peer-to-peer messaging as the shell uses it: grants arrive from the server; sends report how the message went.</summary>
+/// <summary>Peer-to-peer messaging as a front end uses it: grants arrive from the server; a send reports which way the message went.</summary>
 public interface IPrivateChannel
 {
     /// <summary>Remembers the address and grant of a user who consented.</summary>
@@ -15,6 +16,11 @@ public interface IPrivateChannel
     /// <summary>This client blocked (or unblocked) <paramref name="user"/>: a block revokes their grant and refuses their private messages.</summary>
     void Blocked(string user, bool blocked);
 
-    /// <summary>Sends <paramref name="text"/> to <paramref name="user"/> and returns the line that tells the person how it went.</summary>
-    Task<string> SendAsync(string user, string text, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Sends <paramref name="text"/> to <paramref name="user"/>: straight to their client, or through the server if it cannot
+    /// be reached. Returns which way it went, or null when there is no grant for <paramref name="user"/> (ask for their
+    /// address first).
+    /// </summary>
+    /// <exception cref="ChatConnectionException">Neither the peer nor the server took the message: it was not delivered.</exception>
+    Task<PrivateDelivery?> SendAsync(string user, string text, CancellationToken cancellationToken = default);
 }

@@ -16,12 +16,20 @@ namespace ChatRoom.Peer;
 /// </summary>
 public sealed class PeerListener : IAsyncDisposable
 {
+    // Connections not yet accepted; peers arrive one chat at a time, so a short queue is plenty.
+    private const int ListenBacklog = 64;
+
+    // A sender repeats an id only while retrying one message, so the last few thousand ids catch every repeat.
+    private const int RememberedIds = 4096;
+
+    // A peer that connects but does not present its grant in this time is dropped, so it cannot hold a connection open.
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, PeerGrant> _grants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _blocked = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PeerLineConnection, string> _open = new();
     private readonly Channel<MessageNotice> _messages = Channel.CreateUnbounded<MessageNotice>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SeenMessageIds _seen = new(4096);
+    private readonly SeenMessageIds _seen = new(RememberedIds);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private readonly Socket _listener;
@@ -37,7 +45,7 @@ public sealed class PeerListener : IAsyncDisposable
         try
         {
             _listener.Bind(new IPEndPoint(address, port));
-            _listener.Listen(64);
+            _listener.Listen(ListenBacklog);
         }
         catch
         {

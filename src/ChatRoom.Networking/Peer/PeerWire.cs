@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Text;
 using ChatRoom.Protocol;
 
 namespace ChatRoom.Peer;
@@ -14,6 +12,7 @@ namespace ChatRoom.Peer;
 /// </summary>
 internal static class PeerWire
 {
+    // Room for the server's largest message text (4 KiB of UTF-8) with the id and time in front, and to spare.
     public const int MaxLineBytes = 16 * 1024;
 
     public static string Hello(string user, string token) => $"peer-hello {user} {token}";
@@ -24,65 +23,54 @@ internal static class PeerWire
     public static string Ack(string id) => $"pack {id}";
 }
 
-/// <summary>One peer connection as lines: pooled pipe buffers for reading, a lock so writes never interleave.</summary>
+/// <summary>
+/// One peer connection as lines, on the shared <see cref="LineReader"/> and <see cref="LineWriter"/>. One reader and one
+/// writer at a time: the listener serves each connection from one loop, the transport under its per-peer gate.
+/// </summary>
 internal sealed class PeerLineConnection : IAsyncDisposable
 {
     private readonly NetworkStream _stream;
-    private readonly PipeReader _input;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly LineFramer _framer = new(PeerWire.MaxLineBytes);
-    private readonly Queue<string> _ready = new();
+    private readonly LineReader _reader;
+    private readonly LineWriter _writer;
+    private int _disposed;
 
     public PeerLineConnection(Socket socket)
     {
         socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        _reader = new LineReader(PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)), PeerWire.MaxLineBytes);
+        _writer = new LineWriter(PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true)));
     }
 
-    /// <summary>The next line, or null when the peer closed the connection.</summary>
+    /// <summary>The next line, or null when the peer closed the connection. Over-long and non-UTF-8 lines are skipped.</summary>
     public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
-        while (_ready.Count == 0)
+        while (true)
         {
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            while (_framer.TryRead(ref buffer, out var line) is var status && status != FrameStatus.NeedMore)
+            while (_reader.TryRead(out var line))
             {
-                if (status == FrameStatus.Line)
+                if (line.Status == LineStatus.Complete)
                 {
-                    _ready.Enqueue(Encoding.UTF8.GetString(line));
+                    return line.GetString();
                 }
             }
 
-            _input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted && _ready.Count == 0)
+            if (!await _reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }
         }
-
-        return _ready.Dequeue();
     }
 
+    /// <exception cref="IOException">The peer is gone.</exception>
     public async Task WriteLineAsync(string line, CancellationToken cancellationToken)
     {
-        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(line.Length) + 1);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        _writer.Write(line);
+        if (!await _writer.FlushAsync(cancellationToken).ConfigureAwait(false))
         {
-            var count = Encoding.UTF8.GetBytes(line, bytes);
-            bytes[count] = (byte)'\n';
-            await _stream.WriteAsync(bytes.AsMemory(0, count + 1), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-            ArrayPool<byte>.Shared.Return(bytes);
+            throw new IOException("the peer connection is closed");
         }
     }
-
-    private int _disposed;
 
     public async ValueTask DisposeAsync()
     {
@@ -91,9 +79,17 @@ internal sealed class PeerLineConnection : IAsyncDisposable
             return;
         }
 
+        // The socket goes first, so a pending read or flush fails at once instead of waiting on a dead peer.
         await _stream.DisposeAsync().ConfigureAwait(false);
-        await _input.CompleteAsync().ConfigureAwait(false);
-        _writeLock.Dispose();
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+            // Unsent bytes for a closed connection have nowhere to go.
+        }
     }
 
     /// <summary>Splits <c>kind field* [:text]</c> as server lines are split; an empty line has an empty kind.</summary>

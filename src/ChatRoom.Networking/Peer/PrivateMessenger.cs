@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using ChatRoom.Client;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
-using ChatRoom.Routing;
 using ChatRoom.Sessions;
 using Polly;
 
@@ -54,9 +53,8 @@ public sealed class PrivateMessenger : IPrivateChannel
     /// <inheritdoc />
     public void Blocked(string user, bool blocked) => _listener?.SetBlocked(user, blocked);
 
-    /// <summary>Sends privately; null when there is no grant for <paramref name="user"/> (run getaddress first).</summary>
-    /// <exception cref="ChatConnectionException">The peer was unreachable and so was the server: the message was not delivered.</exception>
-    public async Task<PrivateDelivery?> SendPrivateAsync(string user, string text, CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    public async Task<PrivateDelivery?> SendAsync(string user, string text, CancellationToken cancellationToken = default)
     {
         if (!_routes.TryGetValue(user, out var route))
         {
@@ -81,30 +79,6 @@ public sealed class PrivateMessenger : IPrivateChannel
         {
             ResilienceContextPool.Shared.Return(context);
         }
-    }
-
-    /// <inheritdoc />
-    public async Task<string> SendAsync(string user, string text, CancellationToken cancellationToken = default)
-    {
-        PrivateDelivery? delivery;
-        try
-        {
-            delivery = await SendPrivateAsync(user, text, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChatConnectionException ex)
-        {
-            return $"not delivered: {user}'s client and the server are both unreachable ({ex.Message}); try again";
-        }
-
-        return delivery switch
-        {
-            null => $"run getaddress {user} first",
-            { Route: PrivateRoute.Peer } => $"delivered privately to {user}",
-            { ServerReceipt.Outcome: SendOutcome.Delivered } => $"{user}'s client is unreachable - sent through the server (delivered)",
-            { ServerReceipt.Outcome: SendOutcome.StoredOffline } => $"{user}'s client is unreachable - sent through the server ({user} is offline; kept for their next login)",
-            { ServerReceipt.Refusal: RefusalReason.Blocked } => $"{user}'s client is unreachable and the server refused the message: {user} has blocked you",
-            _ => $"{user}'s client is unreachable and the server refused the message",
-        };
     }
 
     /// <summary>One private send as the pipeline's strategies see it.</summary>

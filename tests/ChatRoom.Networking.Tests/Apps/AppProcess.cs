@@ -12,13 +12,17 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     private readonly string _workingDirectory;
 
-    private AppProcess(Process process, string workingDirectory)
+    private AppProcess(Process process, string workingDirectory, bool readOutput)
     {
         _process = process;
         _workingDirectory = workingDirectory;
         _process.OutputDataReceived += (_, e) => Add(e.Data);
         _process.ErrorDataReceived += (_, e) => Add(e.Data);
-        _process.BeginOutputReadLine();
+        if (readOutput)
+        {
+            _process.BeginOutputReadLine();
+        }
+
         _process.BeginErrorReadLine();
     }
 
@@ -74,6 +78,12 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     public static AppProcess Client(params string[] args) => Start("ChatRoom.ClientApp", args);
 
+    /// <summary>
+    /// A client whose standard output nobody reads unless the test calls <see cref="ReadOutputLineAsync"/>: once the pipe's
+    /// buffer is full, its writes block, as with a paused terminal. Standard error is still collected in <see cref="Lines"/>.
+    /// </summary>
+    public static AppProcess ClientWithUnreadOutput(params string[] args) => Start("ChatRoom.ClientApp", args, readOutput: false);
+
     /// <summary>Starts the server on a free port and returns it with the port it printed.</summary>
     public static Task<(AppProcess Server, int Port)> StartServerAsync(params string[] args) => StartServerOnAsync(0, args);
 
@@ -128,6 +138,38 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     public void CloseInput() => _process.StandardInput.Close();
 
+    /// <summary>For <see cref="ClientWithUnreadOutput"/>: the next line of standard output, or null at its end.</summary>
+    public async Task<string?> ReadOutputLineAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await _process.StandardOutput.ReadLineAsync(cts.Token);
+    }
+
+    /// <summary>For <see cref="ClientWithUnreadOutput"/>: reads standard output up to the first line matching <paramref name="match"/>.</summary>
+    public async Task<string> ReadOutputUntilAsync(Func<string, bool> match)
+    {
+        var seen = new List<string>();
+        while (await ReadOutputLineAsync() is { } line)
+        {
+            if (match(line))
+            {
+                return line;
+            }
+
+            seen.Add(line);
+        }
+
+        throw new InvalidOperationException($"output ended without a matching line; saw:\n{string.Join('\n', seen)}\nerrors:\n{string.Join('\n', Lines)}");
+    }
+
+    /// <summary>For <see cref="ClientWithUnreadOutput"/> after the process has ended: every line it wrote that is still unread.</summary>
+    public async Task<IReadOnlyList<string>> ReadRestOfOutputAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var rest = await _process.StandardOutput.ReadToEndAsync(cts.Token);
+        return rest.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     public async Task<int> WaitForExitAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -180,7 +222,7 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     private int _disposed;
 
-    private static AppProcess Start(string app, string[] args)
+    private static AppProcess Start(string app, string[] args, bool readOutput = true)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -198,7 +240,7 @@ internal sealed partial class AppProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        return new AppProcess(Process.Start(info)!, info.WorkingDirectory);
+        return new AppProcess(Process.Start(info)!, info.WorkingDirectory, readOutput);
     }
 
     // tests/ChatRoom.Networking.Tests/bin/<Configuration>/net10.0/ → src/<app>/bin/<Configuration>/net10.0/<app>.dll

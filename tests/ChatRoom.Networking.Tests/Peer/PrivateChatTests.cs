@@ -30,17 +30,17 @@ public sealed class PrivateChatTests
         var (seas, seasInbox) = await server.LoginAsync("seas");
         await using var transport = new TcpPeerTransport();
         var seasMessenger = new PrivateMessenger(seas, transport, pipeline, null, TimeProvider.System);
-        var columbiaShell = new ChatShell(columbia, _ => { }, new PrivateMessenger(columbia, new TcpPeerTransport(), pipeline, columbiaListener, TimeProvider.System));
-        var seasShell = new ChatShell(seas, _ => { }, seasMessenger);
+        await using var columbiaTransport = new TcpPeerTransport();
+        var columbiaMessenger = new PrivateMessenger(columbia, columbiaTransport, pipeline, columbiaListener, TimeProvider.System);
         var received = new Inbox(columbiaListener.Messages);
 
         await seas.RequestAddressAsync("columbia");
-        columbiaShell.Observe(await columbiaInbox.WaitForAsync<ConsentRequestNotice>());
-        await columbiaShell.ExecuteAsync("y");
-        columbiaShell.Observe(await columbiaInbox.WaitForAsync<ConsentConfirmedNotice>());
-        seasShell.Observe(await seasInbox.WaitForAsync<AddressGrantedNotice>());
+        var request = await columbiaInbox.WaitForAsync<ConsentRequestNotice>();
+        await columbia.AnswerConsentAsync(request.Requester, allow: true);
+        columbiaMessenger.Accept((await columbiaInbox.WaitForAsync<ConsentConfirmedNotice>()).Grant);
+        seasMessenger.Grant(await seasInbox.WaitForAsync<AddressGrantedNotice>());
 
-        Assert.Equal(PrivateRoute.Peer, (await seasMessenger.SendPrivateAsync("columbia", "just between us"))!.Route);
+        Assert.Equal(PrivateRoute.Peer, (await seasMessenger.SendAsync("columbia", "just between us"))!.Route);
         Assert.Equal("just between us", (await received.WaitForAsync<MessageNotice>()).Message.Text);
         Assert.DoesNotContain(columbiaInbox.OfType<MessageNotice>(), m => m.Message.Text == "just between us");
 
@@ -49,7 +49,7 @@ public sealed class PrivateChatTests
         await columbiaListener.DisposeAsync();
         await seasInbox.WaitForAsync<PresenceNotice>(p => p is { User: "columbia", Online: false });
 
-        var fallback = await seasMessenger.SendPrivateAsync("columbia", "read this later");
+        var fallback = await seasMessenger.SendAsync("columbia", "read this later");
         Assert.Equal(PrivateRoute.Server, fallback!.Route);
         Assert.Equal(SendOutcome.StoredOffline, fallback.ServerReceipt!.Outcome);
 

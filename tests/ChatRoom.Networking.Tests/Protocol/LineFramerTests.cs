@@ -71,12 +71,16 @@ public sealed class LineFramerTests
         return (lines, Encoding.UTF8.GetString(buffer));
     }
 
-    private static ReadOnlySequence<byte> Segments(params string[] parts)
+    /// <summary>A byte sequence made of one segment per part, as a socket may deliver it.</summary>
+    internal static ReadOnlySequence<byte> Segments(params string[] parts) => Segments(parts.Select(Encoding.UTF8.GetBytes).ToArray());
+
+    /// <summary>A byte sequence made of one segment per part, cut wherever the test likes (even inside a character).</summary>
+    internal static ReadOnlySequence<byte> Segments(params byte[][] parts)
     {
         Segment? first = null, last = null;
         foreach (var part in parts)
         {
-            var segment = new Segment(Encoding.UTF8.GetBytes(part), last);
+            var segment = new Segment(part, last);
             first ??= segment;
             last = segment;
         }

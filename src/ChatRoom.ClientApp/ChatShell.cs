@@ -2,19 +2,21 @@ using System.Globalization;
 using System.Text;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Client;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
+using ChatRoom.Peer;
 using ChatRoom.Protocol;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
 
-namespace ChatRoom.Client;
+namespace ChatRoom.ClientApp;
 
 /// <summary>
 /// The console client's logic without a console: turns each typed line into an SDK call and each result or incoming
-/// notice into one printable line. A front end feeds it lines and prints what it writes.
+/// notice into one printable line. The SDK returns typed outcomes; every sentence a person reads is worded here.
 /// </summary>
-public sealed class ChatShell
+internal sealed class ChatShell
 {
     private static readonly (string Usage, string Summary)[] s_commands =
     [
@@ -105,9 +107,7 @@ public sealed class ChatShell
                 _write(asked.Asked ? $"asked {user} for consent; waiting for the answer" : ConsentText.Describe(user, asked.Refusal!.Value));
                 return true;
             case "private" when TryUserAndText(ref rest, "private <user> <text>", out var to, out var text):
-                _write(_private is null
-                    ? $"run getaddress {to} first"
-                    : await _private.SendAsync(to, text, cancellationToken).ConfigureAwait(false));
+                await SendPrivateAsync(to, text, cancellationToken).ConfigureAwait(false);
                 return true;
             case "y" or "yes" or "n" or "no" when NoArguments(rest, verb):
                 await AnswerAsync(verb[0] == 'y', cancellationToken).ConfigureAwait(false);
@@ -176,9 +176,9 @@ public sealed class ChatShell
         ArgumentNullException.ThrowIfNull(notice);
         return notice.Reason switch
         {
-            "logout" or "disposed" => 0,
-            "displaced" => 4,
-            _ => 5,
+            "logout" or "disposed" => ExitCodes.Ok,
+            "displaced" => ExitCodes.Displaced,
+            _ => ExitCodes.ServerGone,
         };
     }
 
@@ -213,6 +213,35 @@ public sealed class ChatShell
             _ => $"not sent: {Describe(receipt.Refusal!.Value, to)}",
         });
     }
+
+    private async Task SendPrivateAsync(string to, string text, CancellationToken cancellationToken)
+    {
+        if (_private is null)
+        {
+            _write(Describe(delivery: null, to));
+            return;
+        }
+
+        try
+        {
+            _write(Describe(await _private.SendAsync(to, text, cancellationToken).ConfigureAwait(false), to));
+        }
+        catch (ChatConnectionException ex)
+        {
+            _write($"not delivered: {to}'s client and the server are both unreachable ({ex.Message}); try again");
+        }
+    }
+
+    /// <summary>The line for how a private message to <paramref name="to"/> went; null <paramref name="delivery"/> means there was no grant.</summary>
+    public static string Describe(PrivateDelivery? delivery, string to) => delivery switch
+    {
+        null => $"run getaddress {to} first",
+        { Route: PrivateRoute.Peer } => $"delivered privately to {to}",
+        { ServerReceipt.Outcome: SendOutcome.Delivered } => $"{to}'s client is unreachable - sent through the server (delivered)",
+        { ServerReceipt.Outcome: SendOutcome.StoredOffline } => $"{to}'s client is unreachable - sent through the server ({to} is offline; kept for their next login)",
+        { ServerReceipt.Refusal: RefusalReason.Blocked } => $"{to}'s client is unreachable and the server refused the message: {to} has blocked you",
+        _ => $"{to}'s client is unreachable and the server refused the message",
+    };
 
     private async Task AnswerAsync(bool allow, CancellationToken cancellationToken)
     {

@@ -1,11 +1,13 @@
 using ChatRoom.Client;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
+using ChatRoom.Peer;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
 using NSubstitute;
+using NSubstitute.ExceptionExtensions;
 
-namespace ChatRoom.Networking.Tests.Client;
+namespace ChatRoom.ClientApp.Tests;
 
 public sealed class ChatShellTests
 {
@@ -151,4 +153,60 @@ public sealed class ChatShellTests
     {
         Assert.Equal("* columbia is offline; use message to leave one", ChatShell.Describe(new ConsentRefusedNotice("columbia", ConsentRefusal.Offline)));
     }
+
+    [Fact]
+    public async Task A_getaddress_refused_at_once_says_why()
+    {
+        _client.RequestAddressAsync("columbia", Arg.Any<CancellationToken>()).Returns(new ConsentRequestResult(Asked: false, ConsentRefusal.NoPeerPort));
+
+        await _shell.ExecuteAsync("getaddress columbia");
+
+        Assert.Equal(["columbia's client does not accept private chats"], _output);
+    }
+
+    [Fact]
+    public async Task A_private_message_the_peer_took_says_it_went_privately()
+    {
+        var channel = Substitute.For<IPrivateChannel>();
+        channel.SendAsync("columbia", "psst", Arg.Any<CancellationToken>()).Returns(new PrivateDelivery(PrivateRoute.Peer, Id));
+
+        await new ChatShell(_client, _output.Add, channel).ExecuteAsync("private columbia psst");
+
+        Assert.Equal(["delivered privately to columbia"], _output);
+    }
+
+    [Fact]
+    public async Task A_private_message_with_no_grant_asks_for_getaddress_first()
+    {
+        var channel = Substitute.For<IPrivateChannel>();
+        channel.SendAsync("columbia", "psst", Arg.Any<CancellationToken>()).Returns((PrivateDelivery?)null);
+
+        await new ChatShell(_client, _output.Add, channel).ExecuteAsync("private columbia psst");
+
+        Assert.Equal(["run getaddress columbia first"], _output);
+    }
+
+    [Fact]
+    public async Task A_private_message_neither_the_peer_nor_the_server_took_is_reported_as_not_delivered()
+    {
+        var channel = Substitute.For<IPrivateChannel>();
+        channel.SendAsync("columbia", "psst", Arg.Any<CancellationToken>()).ThrowsAsync(new ChatConnectionException("the connection is closed"));
+
+        await new ChatShell(_client, _output.Add, channel).ExecuteAsync("private columbia psst");
+
+        Assert.StartsWith("not delivered: columbia's client and the server are both unreachable", Assert.Single(_output), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(SendOutcome.Delivered, null, "columbia's client is unreachable - sent through the server (delivered)")]
+    [InlineData(SendOutcome.StoredOffline, null, "columbia's client is unreachable - sent through the server (columbia is offline; kept for their next login)")]
+    [InlineData(SendOutcome.Refused, RefusalReason.Blocked, "columbia's client is unreachable and the server refused the message: columbia has blocked you")]
+    public void A_private_message_that_fell_back_to_the_server_says_what_the_server_did(SendOutcome outcome, RefusalReason? refusal, string line)
+    {
+        var delivery = new PrivateDelivery(PrivateRoute.Server, Id, new SendReceipt(outcome, outcome == SendOutcome.Refused ? null : Id, refusal));
+
+        Assert.Equal(line, ChatShell.Describe(delivery, "columbia"));
+    }
+
+    private static MessageId Id { get; } = MessageId.New(TimeProvider.System);
 }
