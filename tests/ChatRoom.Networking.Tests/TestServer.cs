@@ -3,13 +3,27 @@ using System.Net;
 using ChatRoom.Auth;
 using ChatRoom.Client;
 using ChatRoom.Server;
+using ChatRoom.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatRoom.Networking.Tests;
 
-/// <summary>A real server on 127.0.0.1 and an ephemeral port, with a fake clock for presence and lockout, and captured logs.</summary>
+/// <summary>How a <see cref="TestServer"/> is reached.</summary>
+internal enum TestTransport
+{
+    /// <summary>In-process pipes: the same server code, no sockets or ports; fast and deterministic.</summary>
+    Memory,
+
+    /// <summary>TCP on 127.0.0.1 and an ephemeral port, for tests about sockets or other processes.</summary>
+    Sockets,
+}
+
+/// <summary>
+/// A real server, over in-memory pipes by default or on 127.0.0.1 and an ephemeral port, with a fake clock for presence
+/// and lockout, and captured logs.
+/// </summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     public static readonly IReadOnlyDictionary<string, string> Passwords = new Dictionary<string, string>
@@ -25,8 +39,11 @@ internal sealed class TestServer : IAsyncDisposable
 
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private TestServer(ServiceProvider services, FakeTimeProvider time, LogCollector logs)
+    private readonly InMemoryTransport? _memory;
+
+    private TestServer(ServiceProvider services, FakeTimeProvider time, LogCollector logs, InMemoryTransport? memory)
     {
+        _memory = memory;
         Services = services;
         Time = time;
         Logs = logs;
@@ -41,13 +58,24 @@ internal sealed class TestServer : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public int Port => Server.LocalEndPoint!.Port;
+    /// <summary>The TCP port; only for <see cref="TestTransport.Sockets"/>.</summary>
+    public int Port => _memory is null ? Server.LocalEndPoint!.Port : throw new InvalidOperationException("This test server has no port; start it with TestTransport.Sockets.");
 
-    public static async Task<TestServer> StartAsync(Action<ChatRoomOptions>? core = null, Action<ChatServerOptions>? server = null, Action<IServiceCollection>? services = null)
+    public static async Task<TestServer> StartAsync(
+        Action<ChatRoomOptions>? core = null,
+        Action<ChatServerOptions>? server = null,
+        Action<IServiceCollection>? services = null,
+        TestTransport transport = TestTransport.Memory)
     {
         var logs = new LogCollector();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var collection = new ServiceCollection();
+        var memory = transport == TestTransport.Memory ? new InMemoryTransport() : null;
+        if (memory is not null)
+        {
+            collection.AddSingleton<IConnectionListenerFactory>(memory);
+        }
+
         services?.Invoke(collection);
         collection.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         collection.AddSingleton<TimeProvider>(time);
@@ -65,7 +93,7 @@ internal sealed class TestServer : IAsyncDisposable
         }
 
         var provider = collection.BuildServiceProvider();
-        var test = new TestServer(provider, time, logs);
+        var test = new TestServer(provider, time, logs, memory);
         await test.Server.StartAsync();
         return test;
     }
@@ -73,7 +101,7 @@ internal sealed class TestServer : IAsyncDisposable
     public ChatClientOptions ClientOptions => new()
     {
         Host = "127.0.0.1",
-        Port = Port,
+        Port = _memory is null ? Port : 1,
         RequestTimeout = Wait,
         ConnectTimeout = Wait,
         // Tests send heartbeats themselves when they need them.
@@ -82,7 +110,17 @@ internal sealed class TestServer : IAsyncDisposable
 
     public async Task<ChatClient> ConnectAsync(ChatClientOptions? options = null)
     {
-        var client = await ChatClient.ConnectAsync(options ?? ClientOptions);
+        ChatClient client;
+        if (_memory is null)
+        {
+            client = await ChatClient.ConnectAsync(options ?? ClientOptions);
+        }
+        else
+        {
+            var pipe = _memory.Connect();
+            client = await ChatClient.StartAsync(pipe, () => CloseAsync(pipe), options ?? ClientOptions);
+        }
+
         _owned.Add(client);
         return client;
     }
@@ -96,11 +134,18 @@ internal sealed class TestServer : IAsyncDisposable
         return (client, inbox);
     }
 
+    /// <summary>A bare line client: a TCP socket, or the client's end of an in-memory connection.</summary>
     public async Task<RawClient> ConnectRawAsync()
     {
-        var raw = await RawClient.ConnectAsync(Port);
+        var raw = _memory is null ? await RawClient.ConnectAsync(Port) : RawClient.Over(_memory.Connect());
         _owned.Add(raw);
         return raw;
+    }
+
+    private static async ValueTask CloseAsync(System.IO.Pipelines.IDuplexPipe pipe)
+    {
+        await pipe.Input.CompleteAsync();
+        await pipe.Output.CompleteAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Unicode;
 using System.Threading.Channels;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
@@ -160,46 +157,23 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     private async Task ReadLoopAsync(CommandDispatcher dispatcher, CancellationToken cancellationToken)
     {
-        var input = _transport.Pipe.Input;
-        var framer = new LineFramer(_options.MaxLineBytes);
-        while (!_closing)
+        var reader = new LineReader(_transport.Pipe.Input, _options.MaxLineBytes);
+        while (!_closing && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            try
+            while (!_closing && reader.TryRead(out var line))
             {
-                while (!_closing)
+                switch (line.Status)
                 {
-                    var status = framer.TryRead(ref buffer, out var line);
-                    if (status == FrameStatus.NeedMore)
-                    {
+                    case LineStatus.Complete:
+                        await dispatcher.HandleLineAsync(this, line.GetString(), cancellationToken).ConfigureAwait(false);
                         break;
-                    }
-
-                    if (status == FrameStatus.TooLong)
-                    {
+                    case LineStatus.TooLong:
                         dispatcher.ProtocolError(this, new ProtocolError(null, ErrorCodes.LineTooLong, $"line longer than {_options.MaxLineBytes} bytes; it was ignored"));
-                        continue;
-                    }
-
-                    if (Decode(line) is { } text)
-                    {
-                        await dispatcher.HandleLineAsync(this, text, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
+                        break;
+                    default:
                         dispatcher.ProtocolError(this, new ProtocolError(null, ErrorCodes.InvalidUtf8, "line is not valid UTF-8; it was ignored"));
-                    }
+                        break;
                 }
-            }
-            finally
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return;
             }
         }
     }
@@ -207,7 +181,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;
-        var output = _transport.Pipe.Output;
+        var writer = new LineWriter(_transport.Pipe.Output);
         try
         {
             while (await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
@@ -215,11 +189,10 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 // Everything queued goes out in one flush: one send for a burst of lines.
                 while (reader.TryRead(out var notice))
                 {
-                    WireFormat.Write(output, notice);
+                    writer.Write(notice);
                 }
 
-                var flushed = await output.FlushAsync(_aborted.Token).ConfigureAwait(false);
-                if (flushed.IsCompleted || flushed.IsCanceled)
+                if (!await writer.FlushAsync(_aborted.Token).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -236,26 +209,6 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             // Nothing more will be written: stop reading too.
             _closing = true;
             _aborted.Cancel();
-        }
-    }
-
-    private static string? Decode(in ReadOnlySequence<byte> line)
-    {
-        if (line.IsSingleSegment)
-        {
-            return Utf8.IsValid(line.FirstSpan) ? Encoding.UTF8.GetString(line.FirstSpan) : null;
-        }
-
-        var rented = ArrayPool<byte>.Shared.Rent((int)line.Length);
-        try
-        {
-            var span = rented.AsSpan(0, (int)line.Length);
-            line.CopyTo(span);
-            return Utf8.IsValid(span) ? Encoding.UTF8.GetString(span) : null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
+using ChatRoom.Protocol;
 
 namespace ChatRoom.Transport;
 
@@ -68,12 +69,5 @@ internal sealed class InMemoryTransport : IConnectionListenerFactory
             await Pipe.Input.CompleteAsync().ConfigureAwait(false);
             await Pipe.Output.CompleteAsync().ConfigureAwait(false);
         }
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

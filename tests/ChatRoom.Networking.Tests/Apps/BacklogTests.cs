@@ -19,7 +19,7 @@ public sealed class BacklogTests
     [Fact]
     public async Task A_hundred_thousand_stored_messages_reach_an_sdk_client_in_order_once_without_a_disconnect()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(transport: TestTransport.Sockets);
         var router = server.Services.GetRequiredService<IMessageRouter>();
         for (var i = 0; i < Backlog; i++)
         {

@@ -20,7 +20,7 @@ public sealed class BlockedOutputTests
     [Fact]
     public async Task A_client_killed_while_its_output_is_blocked_loses_no_message_it_did_not_print()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(transport: TestTransport.Sockets);
         await using var columbia = AppProcess.ClientWithUnreadOutput("127.0.0.1", server.Port.ToString(CultureInfo.InvariantCulture));
         await columbia.TypeCredentialsAsync("columbia");
         await columbia.ReadOutputUntilAsync(l => l.StartsWith("welcome, columbia", StringComparison.Ordinal));

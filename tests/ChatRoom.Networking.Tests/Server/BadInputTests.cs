@@ -85,7 +85,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task A_command_split_across_many_packets_is_read_whole()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(transport: TestTransport.Sockets);
         var raw = await server.ConnectRawAsync();
         raw.Socket.NoDelay = true;
         foreach (var b in Encoding.UTF8.GetBytes("#9 login seas summerisover\r\n"))

@@ -170,7 +170,7 @@ public sealed class ChatServerTests
     [Fact]
     public async Task A_client_that_stops_reading_is_disconnected_without_slowing_the_others()
     {
-        await using var server = await TestServer.StartAsync(core: o => o.DeliveryWindow = 8, server: o => o.OutboundQueueCapacity = 16);
+        await using var server = await TestServer.StartAsync(core: o => o.DeliveryWindow = 8, server: o => o.OutboundQueueCapacity = 16, transport: TestTransport.Sockets);
         var stalled = await server.ConnectRawAsync();
         stalled.Socket.ReceiveBufferSize = 4096;
         await stalled.SendAsync("login columbia 116bway\n");
