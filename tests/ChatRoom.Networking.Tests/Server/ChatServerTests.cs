@@ -176,7 +176,11 @@ public sealed class ChatServerTests
         await stalled.SendAsync("login columbia 116bway\n");
         await stalled.ExpectAsync("ok login");
         var (seas, _) = await server.LoginAsync("seas");
-        var (_, foobarInbox) = await server.LoginAsync("foobar");
+
+        // foobar keeps out of the flood (it blocked its sender), so only the stalled reader is flooded; with a 16-line
+        // queue, a reader that does read could otherwise be cut too on a busy machine.
+        var (foobar, foobarInbox) = await server.LoginAsync("foobar");
+        await foobar.BlockAsync("seas");
         var text = new string('x', 4000);
 
         // Broadcasts are not windowed: flood the reader that never reads until the server gives up on it (bounded in count).
@@ -184,11 +188,13 @@ public sealed class ChatServerTests
         for (var i = 0; i < 20_000 && !stalledGone; i++)
         {
             var receipt = await seas.BroadcastAsync(text);
-            stalledGone = receipt.Recipients == 1;
+            stalledGone = receipt.Recipients == 0;
         }
 
-        await seas.SendAsync("foobar", "still fast");
+        var (google, _) = await server.LoginAsync("google");
+        await google.SendAsync("foobar", "still fast");
         await foobarInbox.WaitForAsync<MessageNotice>(m => m.Message.Text == "still fast");
+        Assert.DoesNotContain(foobarInbox.Received, n => n is DisconnectedNotice);
 
         Assert.True(stalledGone);
         Assert.Contains(server.Logs.Lines, l => l.Contains("Disconnected slow reader", StringComparison.Ordinal));
