@@ -516,6 +516,7 @@ public sealed class SessionManagerTests : IDisposable
         await _core.Sessions.LogoutAsync(_core.Session(columbia), LogoutReason.Requested);
 
         Assert.Equal(1, _core.Sessions.Count);
+        Assert.Null(_core.Get<SessionRegistry>().FindUser("columbia"));
         Assert.Equal([new ConsentRefusedNotice("columbia", ConsentRefusal.TargetLeft)], _core.NoticesFor(seas).OfType<ConsentRefusedNotice>());
         Assert.Equal(SendOutcome.StoredOffline, (await Router.SendAsync("seas", "columbia", "gone")).Outcome);
     }
