@@ -18,17 +18,18 @@ namespace ChatRoom.ClientApp;
 /// </summary>
 internal sealed class ChatShell
 {
+    // The server's commands are worded by the SDK's command table; the rest are this app's own.
     private static readonly (string Usage, string Summary)[] s_commands =
     [
-        ("message <user> <text>", "send a message (kept for them if they are offline)"),
-        ("broadcast <text>", "send a message to everyone online"),
-        ("online", "list who is online"),
-        ("block <user>", "stop a user from messaging you or seeing you"),
-        ("unblock <user>", "undo a block"),
-        ("getaddress <user>", "ask a user's consent to chat privately, peer to peer"),
+        Server("message"),
+        Server("broadcast"),
+        Server("online"),
+        Server("block"),
+        Server("unblock"),
+        Server("getaddress"),
         ("private <user> <text>", "send a message straight to the user's client (after getaddress)"),
         ("y / n", "answer the oldest open question from someone who wants to chat privately"),
-        ("logout", "log out and quit"),
+        Server("logout"),
         ("help", "show this list"),
     ];
 
@@ -66,19 +67,19 @@ internal sealed class ChatShell
         var verb = NextWord(ref rest).ToLowerInvariant();
         switch (verb)
         {
-            case "message" when TryUserAndText(ref rest, "message <user> <text>", out var to, out var text):
+            case "message" when TryUserAndText(ref rest, Usage("message"), out var to, out var text):
                 await SendAsync(to, text, cancellationToken).ConfigureAwait(false);
                 return true;
-            case "broadcast" when TryText(rest, "broadcast <text>"):
+            case "broadcast" when TryText(rest, Usage("broadcast")):
                 var broadcast = await _client.BroadcastAsync(rest, cancellationToken).ConfigureAwait(false);
                 _write(broadcast.Refusal is { } r
                     ? $"not sent: {Describe(r, "everyone")}"
                     : $"broadcast sent to {broadcast.Recipients}" + (broadcast.Skipped > 0 ? $" ({broadcast.Skipped} who blocked you skipped)" : string.Empty));
                 return true;
-            case "online" when NoArguments(rest, "online"):
+            case "online" when NoArguments(rest, Usage("online")):
                 _write($"online: {string.Join(", ", await _client.GetOnlineUsersAsync(cancellationToken).ConfigureAwait(false))}");
                 return true;
-            case "block" when TryUser(rest, "block <user>", out var user):
+            case "block" when TryUser(rest, Usage("block"), out var user):
                 var blocked = await _client.BlockAsync(user, cancellationToken).ConfigureAwait(false);
                 if (blocked is BlockResult.Blocked or BlockResult.AlreadyBlocked)
                 {
@@ -93,7 +94,7 @@ internal sealed class ChatShell
                     _ => $"there is no user named {user}",
                 });
                 return true;
-            case "unblock" when TryUser(rest, "unblock <user>", out var user):
+            case "unblock" when TryUser(rest, Usage("unblock"), out var user):
                 var unblocked = await _client.UnblockAsync(user, cancellationToken).ConfigureAwait(false) == UnblockResult.Unblocked;
                 if (unblocked)
                 {
@@ -102,7 +103,7 @@ internal sealed class ChatShell
 
                 _write(unblocked ? $"{user} is unblocked" : $"{user} is not in your block list");
                 return true;
-            case "getaddress" when TryUser(rest, "getaddress <user>", out var user):
+            case "getaddress" when TryUser(rest, Usage("getaddress"), out var user):
                 var asked = await _client.RequestAddressAsync(user, cancellationToken).ConfigureAwait(false);
                 _write(asked.Asked ? $"asked {user} for consent; waiting for the answer" : ConsentText.Describe(user, asked.Refusal!.Value));
                 return true;
@@ -112,7 +113,7 @@ internal sealed class ChatShell
             case "y" or "yes" or "n" or "no" when NoArguments(rest, verb):
                 await AnswerAsync(verb[0] == 'y', cancellationToken).ConfigureAwait(false);
                 return true;
-            case "logout" when NoArguments(rest, "logout"):
+            case "logout" when NoArguments(rest, Usage("logout")):
                 await _client.LogoutAsync(cancellationToken).ConfigureAwait(false);
                 _write("logged out");
                 return false;
@@ -270,6 +271,14 @@ internal sealed class ChatShell
         RefusalReason.Empty => "the message is empty",
         _ => "the message is too long",
     };
+
+    private static (string Usage, string Summary) Server(string name)
+    {
+        var command = CommandHelp.Get(name);
+        return (command.Usage, command.Summary);
+    }
+
+    private static string Usage(string name) => CommandHelp.Get(name).Usage;
 
     private bool TryUser(string rest, string usage, out string user)
     {

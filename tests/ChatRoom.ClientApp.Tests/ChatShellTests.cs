@@ -2,6 +2,7 @@ using ChatRoom.Client;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
 using ChatRoom.Peer;
+using ChatRoom.Protocol;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
 using NSubstitute;
@@ -80,6 +81,34 @@ public sealed class ChatShellTests
 
         Assert.Equal([usage], _output);
         Assert.Empty(_client.ReceivedCalls());
+    }
+
+    [Theory]
+    [InlineData("message")]
+    [InlineData("broadcast")]
+    [InlineData("online")]
+    [InlineData("block")]
+    [InlineData("unblock")]
+    [InlineData("getaddress")]
+    [InlineData("logout")]
+    public async Task Help_words_the_server_commands_as_the_command_table_does(string name)
+    {
+        var command = CommandHelp.Get(name);
+
+        await _shell.ExecuteAsync("help");
+
+        Assert.Contains($"  {command.Usage,-24} {command.Summary}", Assert.Single(_output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_keeps_the_app_commands_that_are_not_sent_to_the_server()
+    {
+        await _shell.ExecuteAsync("help");
+
+        var help = Assert.Single(_output);
+        Assert.Contains("private <user> <text>", help, StringComparison.Ordinal);
+        Assert.Contains("y / n", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("heartbeat", help, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using ChatRoom.Blocking;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
 using ChatRoom.Protocol;
+using ChatRoom.Protocol.Commands;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
 
@@ -151,20 +152,14 @@ public sealed class ChatClient : IChatClient
             }
         }
 
-        var reply = await RequestAsync(ClientVerb.Login, args, cancellationToken).ConfigureAwait(false);
-        if (reply.Ok)
+        var result = await RequestAsync(CommandTable.Login, [.. args], cancellationToken).ConfigureAwait(false);
+        if (result is LoginSuccess success)
         {
-            Volatile.Write(ref _user, reply.Fields[0]);
+            Volatile.Write(ref _user, success.User);
             StartHeartbeats();
-            return new LoginSuccess(reply.Fields[0]);
         }
 
-        return reply.Head switch
-        {
-            ErrorCodes.WrongCredentials => new LoginInvalid(ParseInt(reply.Fields[0])),
-            ErrorCodes.Locked => new LoginLocked(TimeSpan.FromSeconds(ParseInt(reply.Fields[0]))),
-            _ => throw Unexpected(reply),
-        };
+        return result;
     }
 
     /// <inheritdoc />
@@ -172,108 +167,55 @@ public sealed class ChatClient : IChatClient
     {
         RequireUser(to, nameof(to));
         RequireText(text);
-        var reply = await RequestAsync(ClientVerb.Message, [to, text], cancellationToken).ConfigureAwait(false);
-        if (reply.Ok)
-        {
-            var outcome = reply.Fields[0] switch { "delivered" => SendOutcome.Delivered, "queued" => SendOutcome.Queued, _ => SendOutcome.StoredOffline };
-            return new SendReceipt(outcome, ParseId(reply.Fields[2]));
-        }
-
-        return new SendReceipt(SendOutcome.Refused, null, ToRefusal(reply));
+        return await RequestAsync(CommandTable.Message, [to, text], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<BroadcastReceipt> BroadcastAsync(string text, CancellationToken cancellationToken = default)
     {
         RequireText(text);
-        var reply = await RequestAsync(ClientVerb.Broadcast, [text], cancellationToken).ConfigureAwait(false);
-        return reply.Ok
-            ? new BroadcastReceipt(ParseId(reply.Fields[0]), ParseInt(reply.Fields[1]), ParseInt(reply.Fields[2]))
-            : new BroadcastReceipt(null, 0, 0, ToRefusal(reply));
+        return await RequestAsync(CommandTable.Broadcast, [text], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> GetOnlineUsersAsync(CancellationToken cancellationToken = default)
-    {
-        var reply = await RequestAsync(ClientVerb.Online, [], cancellationToken).ConfigureAwait(false);
-        return reply.Ok ? reply.Fields : throw Unexpected(reply);
-    }
+    public Task<IReadOnlyList<string>> GetOnlineUsersAsync(CancellationToken cancellationToken = default)
+        => RequestAsync(CommandTable.Online, [], cancellationToken);
 
     /// <inheritdoc />
     public async Task<BlockResult> BlockAsync(string user, CancellationToken cancellationToken = default)
     {
         RequireUser(user, nameof(user));
-        var reply = await RequestAsync(ClientVerb.Block, [user], cancellationToken).ConfigureAwait(false);
-        return reply switch
-        {
-            { Ok: true, Fields.Count: > 1 } => BlockResult.AlreadyBlocked,
-            { Ok: true } => BlockResult.Blocked,
-            { Head: ErrorCodes.CannotBlockSelf } => BlockResult.CannotBlockSelf,
-            { Head: ErrorCodes.UnknownUser } => BlockResult.UnknownUser,
-            _ => throw Unexpected(reply),
-        };
+        return await RequestAsync(CommandTable.Block, [user], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<UnblockResult> UnblockAsync(string user, CancellationToken cancellationToken = default)
     {
         RequireUser(user, nameof(user));
-        var reply = await RequestAsync(ClientVerb.Unblock, [user], cancellationToken).ConfigureAwait(false);
-        return reply switch
-        {
-            { Ok: true } => UnblockResult.Unblocked,
-            { Head: ErrorCodes.NotBlocked } => UnblockResult.NotBlocked,
-            _ => throw Unexpected(reply),
-        };
+        return await RequestAsync(CommandTable.Unblock, [user], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<ConsentRequestResult> RequestAddressAsync(string user, CancellationToken cancellationToken = default)
     {
         RequireUser(user, nameof(user));
-        var reply = await RequestAsync(ClientVerb.GetAddress, [user], cancellationToken).ConfigureAwait(false);
-        if (reply.Ok)
-        {
-            return new ConsentRequestResult(Asked: true);
-        }
-
-        return reply.Head == ErrorCodes.Refused && WireFormat.TryParseKebab<ConsentRefusal>(reply.Fields[0], out var reason)
-            ? new ConsentRequestResult(Asked: false, reason)
-            : throw Unexpected(reply);
+        return await RequestAsync(CommandTable.GetAddress, [user], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<ConsentAnswerResult> AnswerConsentAsync(string requester, bool allow, CancellationToken cancellationToken = default)
     {
         RequireUser(requester, nameof(requester));
-        var reply = await RequestAsync(ClientVerb.Consent, [requester, allow ? "yes" : "no"], cancellationToken).ConfigureAwait(false);
-        return reply switch
-        {
-            { Ok: true } => ConsentAnswerResult.Applied,
-            { Head: ErrorCodes.NoSuchRequest } => ConsentAnswerResult.NoSuchRequest,
-            _ => throw Unexpected(reply),
-        };
+        return await RequestAsync(CommandTable.Consent, [requester, ConsentCommand.Format(allow)], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task HeartbeatAsync(CancellationToken cancellationToken = default)
-    {
-        var reply = await RequestAsync(ClientVerb.Heartbeat, [], cancellationToken).ConfigureAwait(false);
-        if (!reply.Ok)
-        {
-            throw Unexpected(reply);
-        }
-    }
+    public Task HeartbeatAsync(CancellationToken cancellationToken = default) => RequestAsync(CommandTable.Heartbeat, [], cancellationToken);
 
     /// <inheritdoc />
     public async Task LogoutAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await RequestAsync(ClientVerb.Logout, [], cancellationToken).ConfigureAwait(false);
-        if (!reply.Ok)
-        {
-            throw Unexpected(reply);
-        }
-
+        await RequestAsync(CommandTable.Logout, [], cancellationToken).ConfigureAwait(false);
         StopHeartbeats();
         Volatile.Write(ref _user, null);
     }
@@ -312,22 +254,22 @@ public sealed class ChatClient : IChatClient
         _closed.Dispose();
     }
 
-    /// <summary>Sends a command with a fresh tag and waits for the reply carrying that tag.</summary>
-    internal async Task<ReplyNotice> RequestAsync(ClientVerb verb, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="command"/> with a fresh tag, waits for the reply carrying that tag, and lets the command read it.</summary>
+    private async Task<TResult> RequestAsync<TResult>(ChatCommand<TResult> command, string[] args, CancellationToken cancellationToken)
     {
         var tag = Interlocked.Increment(ref _nextTag).ToString(CultureInfo.InvariantCulture);
         var answer = new TaskCompletionSource<ReplyNotice>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[tag] = answer;
-        var name = CommandTable.Get(verb).Name;
+        var name = command.Name;
         try
         {
             // Closed() completes the queue before failing the waiters, so a request is either failed there or refused here.
-            if (!_outgoing.Writer.TryWrite(new Outgoing(args.Count == 0 ? $"#{tag} {name}" : $"#{tag} {name} {string.Join(' ', args)}")))
+            if (!_outgoing.Writer.TryWrite(new Outgoing(args.Length == 0 ? $"#{tag} {name}" : $"#{tag} {name} {string.Join(' ', args)}")))
             {
                 throw new ChatConnectionException($"the connection is closed ({_endReason})");
             }
 
-            return await answer.Task.WaitAsync(_options.RequestTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            return command.Decode(await answer.Task.WaitAsync(_options.RequestTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false));
         }
         catch (TimeoutException ex)
         {
@@ -462,7 +404,7 @@ public sealed class ChatClient : IChatClient
 
                     if (ackCount == 0)
                     {
-                        acks.Clear().Append(CommandTable.Get(ClientVerb.Ack).Name);
+                        acks.Clear().Append(CommandTable.Ack.Name);
                     }
 
                     acks.Append(' ').Append(item.Ack.ToString());
@@ -550,17 +492,6 @@ public sealed class ChatClient : IChatClient
         }
     }
 
-    private static RefusalReason ToRefusal(ReplyNotice reply) => reply.Head switch
-    {
-        ErrorCodes.Blocked => RefusalReason.Blocked,
-        ErrorCodes.UnknownUser => RefusalReason.UnknownUser,
-        ErrorCodes.EmptyMessage or ErrorCodes.MissingArgument => RefusalReason.Empty,
-        ErrorCodes.MessageTooLong => RefusalReason.TooLong,
-        _ => throw Unexpected(reply),
-    };
-
-    private static ChatProtocolException Unexpected(ReplyNotice reply) => new(reply.Head, $"{reply.Head}: {reply.Text}");
-
     private static void RequireUser(string user, string name)
     {
         if (!UserNames.IsValid(user))
@@ -586,11 +517,6 @@ public sealed class ChatClient : IChatClient
             throw new ArgumentException("The text may not contain line breaks or other control characters.", nameof(text));
         }
     }
-
-    private static int ParseInt(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
-
-    private static MessageId ParseId(string text)
-        => MessageId.TryParse(text, out var id) ? id : throw new ChatProtocolException(ErrorCodes.BadArgument, $"bad message id '{text}' from server");
 }
 
 /// <summary>One item for the send loop: a command line, or (when <see cref="Line"/> is null) the id of a message to acknowledge.</summary>

@@ -1,12 +1,15 @@
+using ChatRoom.Protocol.Commands;
+
 namespace ChatRoom.Protocol;
 
 /// <summary>A parsed client command.</summary>
-/// <param name="Spec">Its row in the command table.</param>
+/// <param name="Definition">The command it is.</param>
 /// <param name="Tag">The request tag the client put before the verb (<c>#12</c>), echoed in the reply; null if none.</param>
 /// <param name="Args">Its parameters in table order; the text, if the verb takes one, last.</param>
-internal sealed record ClientCommand(VerbSpec Spec, string? Tag, IReadOnlyList<string> Args)
+internal sealed record ClientCommand(ChatCommand Definition, string? Tag, IReadOnlyList<string> Args)
 {
-    public ClientVerb Verb => Spec.Verb;
+    /// <summary>Its row in the command table.</summary>
+    public VerbSpec Spec => Definition.Spec;
 
     public string Arg(int index) => Args[index];
 

@@ -1,4 +1,5 @@
 using ChatRoom.Auth;
+using ChatRoom.Protocol.Commands;
 
 namespace ChatRoom.Protocol;
 
@@ -32,12 +33,13 @@ internal static class CommandParser
             return false;
         }
 
-        if (!CommandTable.TryFind(word.ToString(), out var spec))
+        if (!CommandTable.TryFind(word.ToString(), out var definition))
         {
             error = new ProtocolError(tag, ErrorCodes.UnknownCommand, $"unknown command '{Printable(word)}'; type help for the commands");
             return false;
         }
 
+        var spec = definition.Spec;
         var args = new List<string>(spec.Required.Length + spec.Optional.Length + 1);
         foreach (var name in spec.Required)
         {
@@ -76,7 +78,7 @@ internal static class CommandParser
             return false;
         }
 
-        command = new ClientCommand(spec, tag, args);
+        command = new ClientCommand(definition, tag, args);
         var problem = Validate(command);
         if (problem is not null)
         {
@@ -98,31 +100,8 @@ internal static class CommandParser
             }
         }
 
-        switch (command.Verb)
-        {
-            case ClientVerb.Login when command.OptionalArg(2) is { } port && !TryParsePort(port, out _):
-                return "peer-port must be a number from 1 to 65535";
-            case ClientVerb.Login when command.OptionalArg(3) is { } address && !System.Net.IPAddress.TryParse(address, out _):
-                return "peer-address must be an IP address";
-            case ClientVerb.Consent when ParseAnswer(command.Arg(1)) is null:
-                return "the answer is yes or no";
-            case ClientVerb.Message or ClientVerb.Broadcast when command.Args[^1].Any(c => char.IsControl(c) && c != '\t'):
-                return "text may not contain control characters";
-            default:
-                return null;
-        }
+        return command.Definition.Validate(command.Args);
     }
-
-    public static bool TryParsePort(string text, out int port)
-        => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
-
-    /// <summary>yes / y → true, no / n → false, anything else null.</summary>
-    public static bool? ParseAnswer(string text) => text.ToUpperInvariant() switch
-    {
-        "YES" or "Y" => true,
-        "NO" or "N" => false,
-        _ => null,
-    };
 
     private static ReadOnlySpan<char> NextWord(ref ReadOnlySpan<char> rest)
     {

@@ -1,4 +1,5 @@
 using ChatRoom.Protocol;
+using ChatRoom.Protocol.Commands;
 
 namespace ChatRoom.Networking.Tests.Protocol;
 
@@ -72,7 +73,7 @@ public sealed class CommandParserTests
     [Fact]
     public void Usage_is_written_from_the_table()
     {
-        Assert.Equal("login <user> <password> [peer-port] [peer-address]", CommandTable.Get(ClientVerb.Login).Usage);
-        Assert.Equal("message <user> <text>", CommandTable.Get(ClientVerb.Message).Usage);
+        Assert.Equal("login <user> <password> [peer-port] [peer-address]", CommandTable.Login.Spec.Usage);
+        Assert.Equal("message <user> <text>", CommandTable.Message.Spec.Usage);
     }
 }

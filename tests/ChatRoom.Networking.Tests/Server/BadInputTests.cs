@@ -1,5 +1,6 @@
 using System.Text;
 using ChatRoom.Protocol;
+using ChatRoom.Protocol.Commands;
 using ChatRoom.Sessions;
 
 namespace ChatRoom.Networking.Tests.Server;
@@ -104,7 +105,7 @@ public sealed class BadInputTests
         await raw.SendAsync("help\n");
 
         var help = await raw.ExpectAsync("ok help");
-        Assert.All(CommandTable.All, spec => Assert.Contains(spec.Usage, help, StringComparison.Ordinal));
+        Assert.All(CommandTable.All, command => Assert.Contains(command.Spec.Usage, help, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using ChatRoom.Auth;
+
+namespace ChatRoom.Protocol.Commands;
+
+/// <summary><c>login &lt;user&gt; &lt;password&gt; [peer-port] [peer-address]</c>: answered <c>ok login &lt;user&gt;</c>, then what was kept.</summary>
+internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
+    "login", ["user", "password"], ["peer-port", "peer-address"], TakesText: false, RequiresLogin: false,
+    "log in; peer-port is where this client accepts private (peer-to-peer) chats, peer-address the IP peers should use (default: the address the server sees)"))
+{
+    /// <inheritdoc />
+    public override string? Validate(IReadOnlyList<string> args)
+    {
+        if (args.Count > 2 && !TryParsePort(args[2], out _))
+        {
+            return "peer-port must be a number from 1 to 65535";
+        }
+
+        return args.Count > 3 && !IPAddress.TryParse(args[3], out _) ? "peer-address must be an IP address" : null;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<CommandOutcome> HandleAsync(CommandRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Session is { } current)
+        {
+            return ReplyNotice.Failure(request.Tag, ErrorCodes.AlreadyLoggedIn, $"already logged in as {current.User}");
+        }
+
+        var sessions = request.Services.Sessions;
+        int? peerPort = request.Command.OptionalArg(2) is { } port && TryParsePort(port, out var p) ? p : null;
+        var login = await sessions.LoginAsync(request.Connection, request.Arg(0), request.Arg(1), peerPort, request.Command.OptionalArg(3), cancellationToken).ConfigureAwait(false);
+        if (login.Session is not { } session)
+        {
+            return Encode(request, login.Result);
+        }
+
+        // The reply goes first; then what was kept, in windows, and the announcement.
+        return new CommandOutcome(Encode(request, new LoginSuccess(session.User)))
+        {
+            LoggedIn = session,
+            Then = async ct =>
+            {
+                await sessions.StartAsync(session, ct).ConfigureAwait(false);
+                return CommandOutcome.None;
+            },
+        };
+    }
+
+    /// <inheritdoc />
+    public override ReplyNotice Encode(CommandRequest request, LoginResult result)
+    {
+        switch (result)
+        {
+            case LoginSuccess success:
+                return ReplyNotice.Success(request.Tag, Name, success.User);
+            case LoginInvalid invalid:
+                return ReplyNotice.Failure(request.Tag, ErrorCodes.WrongCredentials, [Number(invalid.AttemptsLeft)],
+                    $"wrong user name or password; {invalid.AttemptsLeft} attempt{(invalid.AttemptsLeft == 1 ? string.Empty : "s")} left");
+            case LoginLocked locked:
+                var seconds = (int)Math.Ceiling(locked.Remaining.TotalSeconds);
+                return ReplyNotice.Failure(request.Tag, ErrorCodes.Locked, [Number(seconds)], $"too many failed logins; {request.Arg(0)} is locked for {seconds} s");
+            default:
+                throw new ArgumentException($"No reply for {result}.", nameof(result));
+        }
+    }
+
+    /// <inheritdoc />
+    public override LoginResult Decode(ReplyNotice reply) => reply switch
+    {
+        { Ok: true } => new LoginSuccess(reply.Fields[0]),
+        { Head: ErrorCodes.WrongCredentials } => new LoginInvalid(ParseInt(reply.Fields[0])),
+        { Head: ErrorCodes.Locked } => new LoginLocked(TimeSpan.FromSeconds(ParseInt(reply.Fields[0]))),
+        _ => throw Unexpected(reply),
+    };
+
+    private static bool TryParsePort(string text, out int port)
+        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
+}

@@ -1,0 +1,29 @@
+using ChatRoom.Routing;
+
+namespace ChatRoom.Protocol.Commands;
+
+/// <summary>What <c>message</c> and <c>broadcast</c> share: the check on their text and the errors of a refused message, both ways.</summary>
+internal static class MessageRefusals
+{
+    /// <summary>What is wrong with <paramref name="text"/> as message text, or null.</summary>
+    public static string? CheckText(string text) => text.Any(c => char.IsControl(c) && c != '\t') ? "text may not contain control characters" : null;
+
+    /// <summary>The error line for a message to <paramref name="to"/> refused for <paramref name="reason"/>.</summary>
+    public static ReplyNotice Encode(CommandRequest request, RefusalReason reason, string to) => reason switch
+    {
+        RefusalReason.Blocked => ReplyNotice.Failure(request.Tag, ErrorCodes.Blocked, $"{to} has blocked you; your message was not sent"),
+        RefusalReason.UnknownUser => ReplyNotice.Failure(request.Tag, ErrorCodes.UnknownUser, $"there is no user named {to}"),
+        RefusalReason.Empty => ReplyNotice.Failure(request.Tag, ErrorCodes.EmptyMessage, "the message is empty"),
+        _ => ReplyNotice.Failure(request.Tag, ErrorCodes.MessageTooLong, $"the message is longer than {request.Services.Options.CurrentValue.MaxMessageBytes} bytes"),
+    };
+
+    /// <summary>The reason in an error line, or null for an error that is not a refusal.</summary>
+    public static RefusalReason? Decode(ReplyNotice reply) => reply.Head switch
+    {
+        ErrorCodes.Blocked => RefusalReason.Blocked,
+        ErrorCodes.UnknownUser => RefusalReason.UnknownUser,
+        ErrorCodes.EmptyMessage or ErrorCodes.MissingArgument => RefusalReason.Empty,
+        ErrorCodes.MessageTooLong => RefusalReason.TooLong,
+        _ => null,
+    };
+}
