@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
 using ChatRoom.Consent;
@@ -19,6 +20,7 @@ internal sealed class SessionManager : ISessionManager
     private readonly DeliveryContext _delivery;
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
+    private readonly ConcurrentDictionary<string, AnnouncedPresence> _announced = new(StringComparer.Ordinal);
 
     public SessionManager(
         IAuthService auth,
@@ -75,7 +77,7 @@ internal sealed class SessionManager : ISessionManager
     {
         ArgumentNullException.ThrowIfNull(session);
         await session.StartAsync(cancellationToken).ConfigureAwait(false);
-        await AnnounceAsync(session.User, online: true, cancellationToken).ConfigureAwait(false);
+        await AnnounceAsync(session.User, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask AcknowledgeAsync(ChatSession session, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
@@ -111,7 +113,7 @@ internal sealed class SessionManager : ISessionManager
         if (await _presence.LogoutAsync(session.Id, session.User, reason, cancellationToken).ConfigureAwait(false) is { } ended)
         {
             _consent.SessionEnded(ended);
-            await AnnounceAsync(ended.User, online: false, cancellationToken).ConfigureAwait(false);
+            await AnnounceAsync(ended.User, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -144,23 +146,50 @@ internal sealed class SessionManager : ISessionManager
             }
 
             _consent.SessionEnded(info);
-            await AnnounceAsync(info.User, online: false, cancellationToken).ConfigureAwait(false);
+            await AnnounceAsync(info.User, cancellationToken).ConfigureAwait(false);
         }
 
         return expired.Count;
     }
 
     // Everyone online hears it, except those the user has blocked: a blocker stays hidden from the people they blocked.
-    private async ValueTask AnnounceAsync(string user, bool online, CancellationToken cancellationToken)
+    // One announcement per user at a time, of what presence says *now*, and only when it differs from the last one: a
+    // logout racing a new login of the same user cannot leave the others with the wrong last word, and a takeover is
+    // not announced at all (the user never went offline).
+    private async ValueTask AnnounceAsync(string user, CancellationToken cancellationToken)
     {
-        var notice = new PresenceNotice(user, online);
-        foreach (var other in _registry.All)
+        var announced = _announced.GetOrAdd(user, static _ => new AnnouncedPresence());
+        await announced.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (!string.Equals(other.User, user, StringComparison.Ordinal)
-                && !await _blacklist.HasBlockedAsync(user, other.User, cancellationToken).ConfigureAwait(false))
+            var online = await _presence.FindAsync(user, cancellationToken).ConfigureAwait(false) is not null;
+            if (announced.Online == online)
             {
-                other.Post(notice);
+                return;
+            }
+
+            announced.Online = online;
+            var notice = new PresenceNotice(user, online);
+            foreach (var other in _registry.All)
+            {
+                if (!string.Equals(other.User, user, StringComparison.Ordinal)
+                    && !await _blacklist.HasBlockedAsync(user, other.User, cancellationToken).ConfigureAwait(false))
+                {
+                    other.Post(notice);
+                }
             }
         }
+        finally
+        {
+            announced.Gate.Release();
+        }
+    }
+
+    /// <summary>What the others were last told about one user; one per user name ever seen, so bounded by the user list.</summary>
+    private sealed class AnnouncedPresence
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public bool? Online { get; set; }
     }
 }

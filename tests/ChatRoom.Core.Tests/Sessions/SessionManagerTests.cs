@@ -567,6 +567,38 @@ public sealed class SessionManagerTests : IDisposable
         await Assert.ThrowsAsync<ArgumentNullException>(async () => await Offline.AcknowledgeAsync("columbia", null!));
     }
 
+    [Fact]
+    public async Task A_logout_racing_a_new_login_of_the_same_user_cannot_leave_others_seeing_them_offline()
+    {
+        var blocks = new GatedBlockListStore();
+        using var core = CoreHarness.Create(services: s => s.AddSingleton<IBlockListStore>(blocks));
+        var foobar = await core.OnlineAsync("foobar");
+        var first = await core.OnlineAsync("seas");
+
+        // The old session's logout is announced slowly (held at its block-list lookup) while a new login of seas completes.
+        blocks.HoldNextLookupBy("seas");
+        var logout = core.Sessions.LogoutAsync(core.Session(first), LogoutReason.Requested).AsTask();
+        await blocks.Held.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var login = core.OnlineAsync("seas");
+        blocks.Release();
+        await logout.WaitAsync(TimeSpan.FromSeconds(10));
+        await login.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(new PresenceNotice("seas", true), core.PresenceFor(foobar)[^1]);
+        Assert.Contains("seas", await core.Sessions.GetOnlineUsersAsync(core.Session(foobar)));
+    }
+
+    [Fact]
+    public async Task A_takeover_is_not_announced_since_the_user_never_left()
+    {
+        var foobar = await _core.OnlineAsync("foobar");
+        await _core.OnlineAsync("seas", address: "10.0.0.1");
+
+        await _core.OnlineAsync("seas", address: "10.0.0.2");
+
+        Assert.Equal([new PresenceNotice("seas", true)], _core.PresenceFor(foobar));
+    }
+
     private async Task SendManyAsync(string from, string to, int count, int first = 0)
     {
         for (var i = first; i < first + count; i++)
@@ -657,5 +689,36 @@ public sealed class SessionManagerTests : IDisposable
 
         public ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
             => _inner.AcknowledgeAsync(recipient, ids, cancellationToken);
+    }
+
+    /// <summary>Block lists in memory; the next lookup by one owner can be held until the test releases it.</summary>
+    private sealed class GatedBlockListStore : IBlockListStore
+    {
+        private readonly InMemoryBlockListStore _inner = new();
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private string? _holdOwner;
+
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void HoldNextLookupBy(string owner) => Volatile.Write(ref _holdOwner, owner);
+
+        public void Release() => _release.TrySetResult();
+
+        public ValueTask<bool> AddAsync(string owner, string target, CancellationToken cancellationToken = default) => _inner.AddAsync(owner, target, cancellationToken);
+
+        public ValueTask<bool> RemoveAsync(string owner, string target, CancellationToken cancellationToken = default) => _inner.RemoveAsync(owner, target, cancellationToken);
+
+        public async ValueTask<bool> ContainsAsync(string owner, string target, CancellationToken cancellationToken = default)
+        {
+            if (owner == Volatile.Read(ref _holdOwner) && Interlocked.CompareExchange(ref _holdOwner, null, owner) == owner)
+            {
+                Held.TrySetResult();
+                await _release.Task;
+            }
+
+            return await _inner.ContainsAsync(owner, target, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyCollection<string>> ListAsync(string owner, CancellationToken cancellationToken = default) => _inner.ListAsync(owner, cancellationToken);
     }
 }
