@@ -66,7 +66,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
 
         ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
-        AbortSoon();
+        Abort();
         return PostOutcome.Full;
     }
 
@@ -95,7 +95,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
         if (!_outbound.Writer.TryWrite(final))
         {
-            AbortSoon();
+            Abort();
             return;
         }
 
@@ -103,17 +103,12 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _outbound.Writer.TryComplete();
     }
 
-    /// <summary>Drops the connection now, without flushing.</summary>
+    /// <summary>Drops the connection without flushing; its loops wind down on another thread.</summary>
+    /// <remarks>
+    /// The engine may get here holding a session's lock (a full queue found while posting): cancelling inline could run
+    /// the connection's teardown, and so the session's logout, inside the engine.
+    /// </remarks>
     public void Abort()
-    {
-        _closing = true;
-        _outbound.Writer.TryComplete();
-        _aborted.Cancel();
-    }
-
-    // The engine may call in holding a session's lock: the connection's loops must wind down on another thread, never
-    // inline, or ending the session would re-enter the engine from inside it.
-    private void AbortSoon()
     {
         _closing = true;
         _outbound.Writer.TryComplete();
