@@ -340,7 +340,7 @@ public sealed class SessionManagerTests : IDisposable
     [Fact]
     public async Task A_failing_store_read_pauses_delivery_and_the_next_message_resumes_it()
     {
-        var store = new FlakyStore();
+        var store = new ControlledStore();
         using var core = CoreHarness.Create(o => o.DeliveryWindow = Window, s => s.AddSingleton<IOfflineStore>(store));
         var router = core.Get<IMessageRouter>();
         await router.SendAsync("seas", "columbia", "one");
@@ -441,7 +441,7 @@ public sealed class SessionManagerTests : IDisposable
     [Fact]
     public async Task A_session_that_ends_while_its_hand_over_reads_the_store_is_handed_nothing_more()
     {
-        var store = new GatedStore();
+        var store = new ControlledStore();
         using var core = CoreHarness.Create(o => o.DeliveryWindow = Window, s => s.AddSingleton<IOfflineStore>(store));
         await core.Get<IMessageRouter>().SendAsync("seas", "columbia", "one");
         var connection = new RecordingConnection();
@@ -459,7 +459,7 @@ public sealed class SessionManagerTests : IDisposable
     [Fact]
     public async Task A_failing_store_read_during_acknowledgements_resumes_at_the_next_acknowledgement()
     {
-        var store = new FlakyStore();
+        var store = new ControlledStore();
         using var core = CoreHarness.Create(o => o.DeliveryWindow = 4, s => s.AddSingleton<IOfflineStore>(store));
         for (var i = 0; i < 12; i++)
         {
@@ -640,7 +640,8 @@ public sealed class SessionManagerTests : IDisposable
         }
     }
 
-    private sealed class FlakyStore : IOfflineStore
+    /// <summary>Offline messages in memory, whose reads can be made to fail (<see cref="FailReads"/>) or wait (<see cref="Gate"/>).</summary>
+    private sealed class ControlledStore : IOfflineStore
     {
         private readonly InMemoryOfflineStore _inner = new();
         private int _failedReads;
@@ -648,29 +649,6 @@ public sealed class SessionManagerTests : IDisposable
         public bool FailReads { get; set; }
 
         public int FailedReads => Volatile.Read(ref _failedReads);
-
-        public ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
-            => _inner.AppendAsync(recipient, message, cancellationToken);
-
-        public ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
-        {
-            if (FailReads)
-            {
-                Interlocked.Increment(ref _failedReads);
-                return ValueTask.FromException<IReadOnlyList<StoredMessage>>(new IOException("disk gone"));
-            }
-
-            return _inner.ReadAsync(recipient, afterSequence, max, cancellationToken);
-        }
-
-        public ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
-            => _inner.AcknowledgeAsync(recipient, ids, cancellationToken);
-    }
-
-    /// <summary>A store whose reads wait for <see cref="Gate"/> when one is set.</summary>
-    private sealed class GatedStore : IOfflineStore
-    {
-        private readonly InMemoryOfflineStore _inner = new();
 
         public TaskCompletionSource? Gate { get; set; }
 
@@ -682,6 +660,12 @@ public sealed class SessionManagerTests : IDisposable
             if (Gate is { } gate)
             {
                 await gate.Task;
+            }
+
+            if (FailReads)
+            {
+                Interlocked.Increment(ref _failedReads);
+                throw new IOException("disk gone");
             }
 
             return await _inner.ReadAsync(recipient, afterSequence, max, cancellationToken);
