@@ -8,18 +8,27 @@ using ChatRoom.Client;
 using ChatRoom.ClientApp;
 using ChatRoom.Peer;
 using ChatRoom.Sessions;
+using ChatRoom.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.Registry;
 
 // After logout, how long to wait for the server's goodbye before exiting anyway.
 var goodbyeWait = TimeSpan.FromSeconds(5);
 
+// How long the certificate made for private chats lasts: a day covers a session; a client running longer has its
+// private chats go through the server once it expires (peers refuse an expired pin).
+var peerCertificateLifetime = TimeSpan.FromDays(1);
+
 var host = new Argument<string>("host") { Description = "the server's host name or address" };
 var port = new Argument<int>("port") { Description = "the server's port" };
 var heartbeat = new Option<double?>("--heartbeat-interval") { Description = "seconds between heartbeats (default: as the server asks)" };
 var peerPort = new Option<int>("--p2p-port") { Description = "port to accept private chats on (default: a free one)" };
 var peerAddress = new Option<string?>("--p2p-address") { Description = "address to accept private chats on and to give peers (default: every address; peers use the one the server sees)" };
-var root = new RootCommand("ChatRoom console client") { host, port, heartbeat, peerPort, peerAddress };
+var tls = new Option<bool>("--tls") { Description = "speak TLS to the server, checking its certificate against the system's trusted roots" };
+var tlsCa = new Option<FileInfo?>("--tls-ca") { Description = "speak TLS, checking the server's certificate against this CA certificate file (PEM or DER)" };
+var tlsPin = new Option<string?>("--tls-pin") { Description = "speak TLS, accepting only the server certificate with this SHA-256 fingerprint" };
+var tlsInsecure = new Option<bool>("--tls-insecure") { Description = "speak TLS but accept any certificate: for local tests only" };
+var root = new RootCommand("ChatRoom console client") { host, port, heartbeat, peerPort, peerAddress, tls, tlsCa, tlsPin, tlsInsecure };
 var parsed = root.Parse(args);
 if (CommandLineErrors.Report(parsed) is { } badUsage)
 {
@@ -36,10 +45,20 @@ root.SetAction(async (result, cancellationToken) =>
         return ExitCodes.BadUsage;
     }
 
+    var useTls = result.GetValue(tls) || result.GetValue(tlsCa) is not null || result.GetValue(tlsPin) is not null || result.GetValue(tlsInsecure);
+    if (result.GetValue(tlsInsecure))
+    {
+        // Every start, so it is never forgotten in a script.
+        Console.Error.WriteLine("warning: --tls-insecure: the server's certificate is not checked, so anyone in between can read and change everything; use it only for local tests");
+    }
+
+    // With TLS to the server, private chats are encrypted too: a certificate made now, proven to peers by its pin,
+    // which reaches them through the TLS-protected server with the grant.
+    using var peerCertificate = useTls ? TlsCertificates.CreateSelfSigned("chatroom-peer", peerCertificateLifetime, TimeProvider.System) : null;
     PeerListener listener;
     try
     {
-        listener = new PeerListener(bindAddress ?? IPAddress.Any, result.GetValue(peerPort), TimeProvider.System);
+        listener = new PeerListener(bindAddress ?? IPAddress.Any, result.GetValue(peerPort), TimeProvider.System, peerCertificate);
     }
     catch (Exception ex) when (ex is SocketException or ArgumentOutOfRangeException)
     {
@@ -56,6 +75,11 @@ root.SetAction(async (result, cancellationToken) =>
             HeartbeatInterval = result.GetValue(heartbeat) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             PeerPort = listener.Port,
             PeerAddress = listenAddress,
+            PeerPin = listener.CertificatePin,
+            UseTls = useTls,
+            TlsCaCertificatePath = result.GetValue(tlsCa)?.FullName,
+            TlsPin = result.GetValue(tlsPin),
+            TlsAllowUntrusted = result.GetValue(tlsInsecure),
 
             // A message is acknowledged once its line has been written out, not when it arrives (see PumpNoticesAsync).
             AutoAcknowledge = false,
@@ -74,7 +98,7 @@ root.SetAction(async (result, cancellationToken) =>
     }
 
     var options = factory.Options;
-    await using var transport = new TcpPeerTransport();
+    await using var transport = new TcpPeerTransport(requireTls: useTls, TimeProvider.System);
 
     ChatClient client;
     try

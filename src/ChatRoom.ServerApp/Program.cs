@@ -12,12 +12,18 @@ using Microsoft.Extensions.Options;
 
 const int BadUsage = CommandLineErrors.BadUsage;
 
+// Where the server looks for the certificate's password when --tls-cert-password is not given (so it stays out of ps).
+const string TlsPasswordVariable = "CHATROOM_TLS_CERT_PASSWORD";
+
 var port = new Argument<int>("port") { Description = "TCP port to listen on", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => 5566 };
 var credentials = new Option<FileInfo?>("--credentials") { Description = "users file: 'username password' a line (default: ./credentials.txt, else the copy beside the app)" };
 var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked after 3 failed logins (default 60)" };
 var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description = "seconds of silence after which a client is logged out (default 75)" };
 var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
-var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data };
+var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "turn on TLS for every client: a PFX file, or a PEM certificate with --tls-key" };
+var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "the PEM private key for a PEM --tls-cert" };
+var tlsPassword = new Option<string?>("--tls-cert-password") { Description = $"the PFX (or encrypted key) password; safer in the {TlsPasswordVariable} environment variable" };
+var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword };
 
 var parsed = root.Parse(args);
 if (CommandLineErrors.Report(parsed) is { } badUsage)
@@ -88,7 +94,22 @@ root.SetAction(async (result, cancellationToken) =>
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton(users);
     builder.Services.AddChatRoomSqliteStore(store);
-    builder.Services.AddChatRoomServer(o => o.Port = listenPort);
+    var certificate = result.GetValue(tlsCert)?.FullName;
+    var key = result.GetValue(tlsKey)?.FullName;
+    var password = result.GetValue(tlsPassword) ?? Environment.GetEnvironmentVariable(TlsPasswordVariable);
+    if (certificate is null && key is not null)
+    {
+        Console.Error.WriteLine("error: --tls-key needs --tls-cert");
+        return BadUsage;
+    }
+
+    builder.Services.AddChatRoomServer(o =>
+    {
+        o.Port = listenPort;
+        o.TlsCertificatePath = certificate;
+        o.TlsKeyPath = key;
+        o.TlsCertificatePassword = certificate is null ? null : password;
+    });
     builder.Services.Configure<ChatRoomOptions>(o =>
     {
         o.LockoutDuration = core.LockoutDuration;
@@ -112,7 +133,8 @@ root.SetAction(async (result, cancellationToken) =>
     }
 
     var server = host.Services.GetRequiredService<ChatServer>();
-    Console.WriteLine($"ChatRoom server listening on {string.Join(", ", server.GetReachableEndPoints())} with users from {path} and data in {dataPath}. Ctrl-C stops it.");
+    var link = certificate is null ? "plain TCP" : $"TLS (certificate {certificate})";
+    Console.WriteLine($"ChatRoom server listening on {string.Join(", ", server.GetReachableEndPoints())} ({link}) with users from {path} and data in {dataPath}. Ctrl-C stops it.");
     await host.WaitForShutdownAsync(CancellationToken.None);
     return 0;
 });

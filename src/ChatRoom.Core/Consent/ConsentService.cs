@@ -103,7 +103,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
         {
             var now = _time.GetUtcNow();
             var grant = PeerGrant.Create(requester, target.User, now + _options.CurrentValue.PeerGrantLifetime);
-            _sessions.Post(pending.Requester.Id, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port));
+            _sessions.Post(pending.Requester.Id, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port) { PeerPin = current.PeerPin });
             _sessions.Post(target.Id, new ConsentConfirmedNotice(grant));
             _events.Publish(new ConsentGiven(now, requester, target.User));
         }

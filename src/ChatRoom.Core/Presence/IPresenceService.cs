@@ -8,8 +8,9 @@ public interface IPresenceService
     /// <param name="remoteAddress">The client's address as the server sees it.</param>
     /// <param name="peerPort">Where the client accepts peer connections, or null.</param>
     /// <param name="peerAddress">The address peers should use, if the client named one; null means <paramref name="remoteAddress"/>.</param>
+    /// <param name="peerPin">The SHA-256 pin of the certificate the peer port speaks TLS with, or null for plain TCP.</param>
     /// <param name="cancellationToken">Cancels the login.</param>
-    ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, CancellationToken cancellationToken = default);
+    ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, string? peerPin = null, CancellationToken cancellationToken = default);
 
     /// <summary>Records that the session is alive. False when it is no longer current (ended, displaced or expired).</summary>
     ValueTask<bool> HeartbeatAsync(SessionId session, string user, CancellationToken cancellationToken = default);

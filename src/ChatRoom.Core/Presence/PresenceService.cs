@@ -19,10 +19,10 @@ internal sealed class PresenceService : IPresenceService
         _options = options;
     }
 
-    public ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, CancellationToken cancellationToken = default)
+    public ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, string? peerPin = null, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
-        var session = new SessionInfo(SessionId.New(), user, remoteAddress, peerPort, now, now) { PeerAddress = peerAddress };
+        var session = new SessionInfo(SessionId.New(), user, remoteAddress, peerPort, now, now) { PeerAddress = peerAddress, PeerPin = peerPin };
         SessionInfo? displaced = null;
         _sessions.AddOrUpdate(
             user,

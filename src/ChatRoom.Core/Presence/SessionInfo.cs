@@ -21,6 +21,9 @@ public sealed record SessionInfo(SessionId Id, string User, string RemoteAddress
 {
     /// <summary>The address peers should connect to, when the client named one (hosts with several interfaces); else <see cref="RemoteAddress"/> is used.</summary>
     public string? PeerAddress { get; init; }
+
+    /// <summary>The SHA-256 pin of the certificate the client's peer port speaks TLS with, or null when it speaks plain TCP.</summary>
+    public string? PeerPin { get; init; }
 }
 
 /// <summary>Why a session ended.</summary>

@@ -24,8 +24,9 @@ public interface ISessionManager
     /// <param name="password">The password.</param>
     /// <param name="peerPort">Where the client accepts peer connections, or null.</param>
     /// <param name="peerAddress">The address peers should use, or null for the connection's address.</param>
+    /// <param name="peerPin">The SHA-256 pin of the certificate the client's peer port speaks TLS with, or null when it speaks plain TCP.</param>
     /// <param name="cancellationToken">Cancels the login.</param>
-    ValueTask<SessionLogin> LoginAsync(ISessionConnection connection, string user, string password, int? peerPort = null, string? peerAddress = null, CancellationToken cancellationToken = default);
+    ValueTask<SessionLogin> LoginAsync(ISessionConnection connection, string user, string password, int? peerPort = null, string? peerAddress = null, string? peerPin = null, CancellationToken cancellationToken = default);
 
     /// <summary>Begins delivery on a new session: the first window of kept messages, then its presence is announced.</summary>
     ValueTask StartAsync(ChatSession session, CancellationToken cancellationToken = default);

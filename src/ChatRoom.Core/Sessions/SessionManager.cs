@@ -46,7 +46,7 @@ internal sealed class SessionManager : ISessionManager
 
     public int Count => _registry.Count;
 
-    public async ValueTask<SessionLogin> LoginAsync(ISessionConnection connection, string user, string password, int? peerPort = null, string? peerAddress = null, CancellationToken cancellationToken = default)
+    public async ValueTask<SessionLogin> LoginAsync(ISessionConnection connection, string user, string password, int? peerPort = null, string? peerAddress = null, string? peerPin = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var result = await _auth.LoginAsync(user, password, connection.RemoteAddress, cancellationToken).ConfigureAwait(false);
@@ -55,7 +55,7 @@ internal sealed class SessionManager : ISessionManager
             return new SessionLogin(result, null);
         }
 
-        var login = await _presence.LoginAsync(success.User, connection.RemoteAddress, peerPort, peerAddress, cancellationToken).ConfigureAwait(false);
+        var login = await _presence.LoginAsync(success.User, connection.RemoteAddress, peerPort, peerAddress, peerPin, cancellationToken).ConfigureAwait(false);
         var session = new ChatSession(login.Session, connection, _delivery);
         _registry.Add(session);
         if (login.Displaced is { } displaced)

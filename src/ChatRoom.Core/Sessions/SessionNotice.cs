@@ -18,7 +18,11 @@ public sealed record PresenceNotice(string User, bool Online) : SessionNotice;
 public sealed record ConsentRequestNotice(string Requester) : SessionNotice;
 
 /// <summary>Tells a requester that consent was given: the target's address and the grant to present.</summary>
-public sealed record AddressGrantedNotice(PeerGrant Grant, string Address, int Port) : SessionNotice;
+public sealed record AddressGrantedNotice(PeerGrant Grant, string Address, int Port) : SessionNotice
+{
+    /// <summary>The SHA-256 pin of the certificate the target's peer port speaks TLS with; null when it speaks plain TCP.</summary>
+    public string? PeerPin { get; init; }
+}
 
 /// <summary>Tells the target that its consent took effect: the grant the requester will present.</summary>
 public sealed record ConsentConfirmedNotice(PeerGrant Grant) : SessionNotice;

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using ChatRoom.Auth;
@@ -13,6 +16,7 @@ using ChatRoom.Protocol;
 using ChatRoom.Protocol.Commands;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
+using ChatRoom.Tls;
 
 namespace ChatRoom.Client;
 
@@ -95,7 +99,12 @@ public sealed class ChatClient : IChatClient
             throw new ChatConnectionException($"cannot connect to {options.Host}:{options.Port}: {(ex is SocketException s ? s.Message : "timed out")}", ex);
         }
 
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (options.TlsEnabled)
+        {
+            stream = await AuthenticateAsync(stream, options, linked.Token, cancellationToken).ConfigureAwait(false);
+        }
+
         var transport = new DuplexPipe(
             PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
             PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
@@ -105,7 +114,32 @@ public sealed class ChatClient : IChatClient
         }
         catch (ChatConnectionException ex) when (ex.InnerException is OperationCanceledException)
         {
-            throw new ChatConnectionException($"{options.Host}:{options.Port} did not greet in time", ex.InnerException);
+            // A TLS server waits for our handshake and a plaintext client waits for its greeting: say what it may be.
+            var hint = options.TlsEnabled ? string.Empty : " (if it speaks TLS, connect with TLS)";
+            throw new ChatConnectionException($"{options.Host}:{options.Port} did not greet in time{hint}", ex.InnerException);
+        }
+    }
+
+    // The TLS handshake, within the connect timeout; every failure becomes one ChatConnectionException saying why.
+    private static async Task<Stream> AuthenticateAsync(Stream inner, ChatClientOptions options, CancellationToken timeout, CancellationToken cancellationToken)
+    {
+        var tls = new SslStream(inner, leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(TlsProtocols.Client(options.Host, ServerCertificateCheck.For(options)), timeout).ConfigureAwait(false);
+            return tls;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or CryptographicException)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var why = ex switch
+            {
+                OperationCanceledException => "no TLS handshake in time",
+                AuthenticationException when ex.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase) => $"the server's certificate is not trusted ({ex.Message})",
+                _ => $"the TLS handshake failed; the server may not speak TLS ({ex.Message})",
+            };
+            throw new ChatConnectionException($"cannot connect securely to {options.Host}:{options.Port}: {why}", ex);
         }
     }
 
@@ -149,6 +183,16 @@ public sealed class ChatClient : IChatClient
             if (_options.PeerAddress is { } address)
             {
                 args.Add(address);
+            }
+
+            if (_options.PeerPin is { } pin)
+            {
+                if (_options.PeerAddress is null)
+                {
+                    args.Add(LoginCommand.AddressSeenByServer);
+                }
+
+                args.Add(TlsCertificates.NormalizePin(pin)!);
             }
         }
 
@@ -454,7 +498,9 @@ public sealed class ChatClient : IChatClient
         StopHeartbeats();
         _closed.Cancel();
         _outgoing.Writer.TryComplete();
-        var error = new ChatConnectionException($"the connection is closed ({_endReason})");
+        var error = new ChatConnectionException(_endReason == TlsProtocols.RequiredByeReason
+            ? "the server accepts only TLS connections; connect with TLS"
+            : $"the connection is closed ({_endReason})");
         _hello.TrySetException(error);
         foreach (var waiter in _pending.Values)
         {

@@ -48,6 +48,31 @@ public sealed record ChatClientOptions
     /// <summary>Ids of messages already shown, shared across reconnects so a message handed over again is shown once; null for a fresh log per client.</summary>
     public SeenMessageIds? SeenMessages { get; init; }
 
+    /// <summary>
+    /// Whether to speak TLS to the server, verifying its certificate against the system's trusted roots and
+    /// <see cref="Host"/>. Default false (plain TCP, the server's default). Setting <see cref="TlsCaCertificatePath"/>,
+    /// <see cref="TlsPin"/> or <see cref="TlsAllowUntrusted"/> turns TLS on too, with that check instead.
+    /// </summary>
+    public bool UseTls { get; init; }
+
+    /// <summary>A CA certificate file (PEM, one or more certificates, or DER): the server's certificate must chain to it and match <see cref="Host"/>. Default null.</summary>
+    public string? TlsCaCertificatePath { get; init; }
+
+    /// <summary>
+    /// The SHA-256 pin of the server's certificate (64 hex digits, colons allowed): only that certificate, while it is
+    /// valid, is accepted, whatever its issuer or name. Default null.
+    /// </summary>
+    public string? TlsPin { get; init; }
+
+    /// <summary>Accepts any server certificate: encryption without authentication, for local tests only. Default false.</summary>
+    public bool TlsAllowUntrusted { get; init; }
+
+    /// <summary>The port this client's peer listener proves with a certificate of this pin (see <see cref="ChatRoom.Peer.PeerListener.CertificatePin"/>); told to the server at login with <see cref="PeerPort"/>, so requesters can verify it. Default null.</summary>
+    public string? PeerPin { get; init; }
+
+    /// <summary>Whether the connection to the server uses TLS.</summary>
+    public bool TlsEnabled => UseTls || TlsCaCertificatePath is not null || TlsPin is not null || TlsAllowUntrusted;
+
     /// <summary>The clock for heartbeats and timeouts. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -92,6 +117,26 @@ public sealed record ChatClientOptions
         if (NoticeBufferCapacity < 1)
         {
             throw new ArgumentException($"{nameof(NoticeBufferCapacity)} must be at least 1 (was {NoticeBufferCapacity}).", nameof(NoticeBufferCapacity));
+        }
+
+        if ((TlsCaCertificatePath is not null ? 1 : 0) + (TlsPin is not null ? 1 : 0) + (TlsAllowUntrusted ? 1 : 0) > 1)
+        {
+            throw new ArgumentException($"Choose one way to check the server: {nameof(TlsCaCertificatePath)}, {nameof(TlsPin)} or {nameof(TlsAllowUntrusted)}.");
+        }
+
+        if (TlsPin is not null && Tls.TlsCertificates.NormalizePin(TlsPin) is null)
+        {
+            throw new ArgumentException($"{nameof(TlsPin)} must be a SHA-256 pin: 64 hex digits (was '{TlsPin}').", nameof(TlsPin));
+        }
+
+        if (TlsCaCertificatePath is not null && !File.Exists(TlsCaCertificatePath))
+        {
+            throw new ArgumentException($"{nameof(TlsCaCertificatePath)}: no such file '{TlsCaCertificatePath}'.", nameof(TlsCaCertificatePath));
+        }
+
+        if (PeerPin is not null && (PeerPort is null || Tls.TlsCertificates.NormalizePin(PeerPin) is null))
+        {
+            throw new ArgumentException($"{nameof(PeerPin)} must be a SHA-256 pin (64 hex digits) and needs {nameof(PeerPort)}.", nameof(PeerPin));
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using ChatRoom.Client;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
 using ChatRoom.Sessions;
+using ChatRoom.Tls;
 
 namespace ChatRoom.Peer;
 
@@ -33,14 +37,40 @@ public sealed class PeerListener : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private readonly Socket _listener;
+    private readonly SslServerAuthenticationOptions? _tls;
     private Task _accepting = Task.CompletedTask;
 
-    /// <summary>Binds to <paramref name="address"/> and <paramref name="port"/> (0 for a free port) and starts accepting.</summary>
+    /// <summary>Binds to <paramref name="address"/> and <paramref name="port"/> (0 for a free port) and starts accepting plain TCP.</summary>
     /// <exception cref="SocketException">The address or port cannot be bound.</exception>
     public PeerListener(IPAddress address, int port, TimeProvider timeProvider)
+        : this(address, port, timeProvider, certificate: null)
+    {
+    }
+
+    /// <summary>
+    /// Binds to <paramref name="address"/> and <paramref name="port"/> (0 for a free port) and starts accepting; with a
+    /// <paramref name="certificate"/>, every peer must complete a TLS handshake (1.2 or 1.3) within the hello timeout before
+    /// it may present its grant. Requesters verify the certificate by its pin (<see cref="CertificatePin"/>), which
+    /// travels to them through the server with the grant; <see cref="TlsCertificates.CreateSelfSigned"/> makes a fitting
+    /// one. The caller keeps ownership of the certificate.
+    /// </summary>
+    /// <exception cref="SocketException">The address or port cannot be bound.</exception>
+    /// <exception cref="ArgumentException">The certificate has no private key.</exception>
+    public PeerListener(IPAddress address, int port, TimeProvider timeProvider, X509Certificate2? certificate)
     {
         ArgumentNullException.ThrowIfNull(address);
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        if (certificate is not null)
+        {
+            if (!certificate.HasPrivateKey)
+            {
+                throw new ArgumentException("A peer listener's certificate needs its private key.", nameof(certificate));
+            }
+
+            _tls = TlsProtocols.Server(SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true));
+            CertificatePin = TlsCertificates.GetPin(certificate);
+        }
+
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -58,6 +88,9 @@ public sealed class PeerListener : IAsyncDisposable
 
     /// <summary>The port peers connect to.</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    /// <summary>The SHA-256 pin of the certificate peers must see (give it to the server at login as <see cref="ChatClientOptions.PeerPin"/>); null for plain TCP.</summary>
+    public string? CertificatePin { get; }
 
     /// <summary>Private messages received, each once (repeats of an id are acknowledged but not shown again).</summary>
     public IAsyncEnumerable<MessageNotice> Messages => _messages.Reader.ReadAllAsync();
@@ -123,16 +156,26 @@ public sealed class PeerListener : IAsyncDisposable
                 continue;
             }
 
-            _ = ServeAsync(new PeerLineConnection(socket));
+            _ = ServeAsync(socket);
         }
     }
 
-    private async Task ServeAsync(PeerLineConnection connection)
+    private async Task ServeAsync(Socket socket)
     {
+        socket.NoDelay = true;
+        var network = new NetworkStream(socket, ownsSocket: true);
+        var tls = _tls is null ? null : new SslStream(network, leaveInnerStreamOpen: false);
+        var connection = new PeerLineConnection(tls ?? (Stream)network);
         try
         {
+            // One deadline for the handshake and the hello together: a silent peer is dropped either way.
             using var helloTimeout = new CancellationTokenSource(HelloTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(helloTimeout.Token, _stopping.Token);
+            if (tls is not null)
+            {
+                await tls.AuthenticateAsServerAsync(_tls!, linked.Token).ConfigureAwait(false);
+            }
+
             var hello = await connection.ReadLineAsync(linked.Token).ConfigureAwait(false);
             var (kind, fields, _) = PeerLineConnection.Split(hello ?? string.Empty);
             if (kind != "peer-hello" || fields.Length != 2 || Admit(fields[0], fields[1]) is not { } grant)
@@ -167,9 +210,9 @@ public sealed class PeerListener : IAsyncDisposable
                 await connection.WriteLineAsync(PeerWire.Ack(messageFields[0]), _stopping.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or AuthenticationException)
         {
-            // The peer went away or sent nothing in time; its sender falls back to the server.
+            // The peer went away, sent nothing in time, or failed the TLS handshake; its sender falls back to the server.
         }
         finally
         {

@@ -29,15 +29,15 @@ internal static class PeerWire
 /// </summary>
 internal sealed class PeerLineConnection : IAsyncDisposable
 {
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly LineReader _reader;
     private readonly LineWriter _writer;
     private int _disposed;
 
-    public PeerLineConnection(Socket socket)
+    /// <summary>Lines over <paramref name="stream"/> (the socket's own, or TLS over it), which the connection owns.</summary>
+    public PeerLineConnection(Stream stream)
     {
-        socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _reader = new LineReader(PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)), PeerWire.MaxLineBytes);
         _writer = new LineWriter(PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true)));
     }

@@ -24,7 +24,11 @@ public sealed record PrivateDelivery(PrivateRoute Route, MessageId MessageId, Se
 /// <param name="Address">The peer's IP address.</param>
 /// <param name="Port">The peer's listening port.</param>
 /// <param name="Grant">The grant to present.</param>
-public sealed record PeerRoute(string Address, int Port, PeerGrant Grant);
+public sealed record PeerRoute(string Address, int Port, PeerGrant Grant)
+{
+    /// <summary>The SHA-256 pin of the certificate the peer must prove (TLS); null for a peer that speaks plain TCP.</summary>
+    public string? PeerPin { get; init; }
+}
 
 /// <summary>The peer could not be reached, refused the connection, or did not acknowledge the message.</summary>
 public sealed class PeerUnavailableException : Exception

@@ -44,7 +44,7 @@ public sealed class PrivateMessenger : IPrivateChannel
     public void Grant(AddressGrantedNotice granted)
     {
         ArgumentNullException.ThrowIfNull(granted);
-        _routes[granted.Grant.Target] = new PeerRoute(granted.Address, granted.Port, granted.Grant);
+        _routes[granted.Grant.Target] = new PeerRoute(granted.Address, granted.Port, granted.Grant) { PeerPin = granted.PeerPin };
     }
 
     /// <inheritdoc />

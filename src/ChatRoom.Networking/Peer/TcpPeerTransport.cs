@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using ChatRoom.Messaging;
+using ChatRoom.Tls;
 
 namespace ChatRoom.Peer;
 
@@ -11,6 +14,27 @@ namespace ChatRoom.Peer;
 public sealed class TcpPeerTransport : IPeerTransport, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Link> _links = new(StringComparer.Ordinal);
+    private readonly bool _requireTls;
+    private readonly TimeProvider _time;
+
+    /// <summary>A transport that speaks TLS to peers whose route carries a pin (<see cref="PeerRoute.PeerPin"/>) and plain TCP to the others.</summary>
+    public TcpPeerTransport()
+        : this(requireTls: false, TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// A transport that speaks TLS to peers whose route carries a pin and checks their certificate against it. With
+    /// <paramref name="requireTls"/>, a peer without a pin is not contacted at all (the message goes through the server
+    /// instead), so a client whose server link is encrypted never sends a private message in the clear.
+    /// </summary>
+    /// <param name="requireTls">Refuse peers that offer no TLS.</param>
+    /// <param name="timeProvider">The clock a pinned certificate's validity is checked against.</param>
+    public TcpPeerTransport(bool requireTls, TimeProvider timeProvider)
+    {
+        _requireTls = requireTls;
+        _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+    }
 
     /// <inheritdoc />
     public async Task SendAsync(PeerRoute route, ChatMessage message, CancellationToken cancellationToken)
@@ -46,6 +70,12 @@ public sealed class TcpPeerTransport : IPeerTransport, IAsyncDisposable
                 }
             }
         }
+        catch (AuthenticationException ex)
+        {
+            // A certificate other than the pinned one: someone in between, or a stale route. Nothing was sent.
+            await link.ResetAsync().ConfigureAwait(false);
+            throw new PeerUnavailableException($"{route.Grant.Target}'s peer port did not prove the certificate the server vouched for: {ex.Message}", ex);
+        }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or PeerUnavailableException)
         {
             await link.ResetAsync().ConfigureAwait(false);
@@ -72,14 +102,35 @@ public sealed class TcpPeerTransport : IPeerTransport, IAsyncDisposable
         }
     }
 
-    private static async Task<PeerLineConnection> OpenAsync(PeerRoute route, CancellationToken cancellationToken)
+    private async Task<PeerLineConnection> OpenAsync(PeerRoute route, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        if (route.PeerPin is null && _requireTls)
+        {
+            throw new PeerUnavailableException($"{route.Grant.Target}'s client offers no TLS for private chats");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         PeerLineConnection? connection = null;
         try
         {
             await socket.ConnectAsync(route.Address, route.Port, cancellationToken).ConfigureAwait(false);
-            connection = new PeerLineConnection(socket);
+            var network = new NetworkStream(socket, ownsSocket: true);
+            if (route.PeerPin is { } pin)
+            {
+                var tls = new SslStream(network, leaveInnerStreamOpen: false);
+                connection = new PeerLineConnection(tls);
+
+                // The peer's certificate is self-signed: trust comes from the pin the server handed over with the grant.
+                var time = _time;
+                await tls.AuthenticateAsClientAsync(
+                    TlsProtocols.Client(route.Address, (_, certificate, _, _) => TlsCertificates.MatchesPin(certificate, pin, time.GetUtcNow())),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                connection = new PeerLineConnection(network);
+            }
+
             await connection.WriteLineAsync(PeerWire.Hello(route.Grant.Requester, route.Grant.Token), cancellationToken).ConfigureAwait(false);
             var answer = await connection.ReadLineAsync(cancellationToken).ConfigureAwait(false);
             if (answer != "peer-ok")

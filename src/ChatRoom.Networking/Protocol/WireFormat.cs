@@ -4,6 +4,7 @@ using System.Text;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
 using ChatRoom.Sessions;
+using ChatRoom.Tls;
 
 namespace ChatRoom.Protocol;
 
@@ -63,6 +64,12 @@ internal static class WireFormat
                 line.Word(granted.Port);
                 line.Word(granted.Grant.Token);
                 line.Word(granted.Grant.ExpiresAt.ToUnixTimeMilliseconds());
+                if (granted.PeerPin is { } pin)
+                {
+                    // Last and optional, so a client that predates TLS reads the line as before.
+                    line.Word(pin);
+                }
+
                 break;
             case ConsentConfirmedNotice confirmed:
                 line.Word("grant");
@@ -132,7 +139,10 @@ internal static class WireFormat
                     _ => throw new FormatException($"presence must be online or offline: {line}"),
                 }),
                 "consent-request" => new ConsentRequestNotice(fields[0]),
-                "address" => new AddressGrantedNotice(new PeerGrant(self, fields[0], fields[3], ParseTime(fields[4])), UnwrapAddress(fields[1]), ParseInt(fields[2])),
+                "address" => new AddressGrantedNotice(new PeerGrant(self, fields[0], fields[3], ParseTime(fields[4])), UnwrapAddress(fields[1]), ParseInt(fields[2]))
+                {
+                    PeerPin = fields.Length > 5 ? TlsCertificates.NormalizePin(fields[5]) ?? throw new FormatException($"peer pin must be 64 hex digits: {line}") : null,
+                },
                 "grant" => new ConsentConfirmedNotice(new PeerGrant(fields[0], self, fields[1], ParseTime(fields[2]))),
                 "refused" => new ConsentRefusedNotice(fields[0], TryParseKebab<ConsentRefusal>(fields[1], out var reason) ? reason : throw new FormatException($"unknown refusal '{fields[1]}'")),
                 "hello" => new HelloNotice(fields[0], ParseInt(fields[1]), TimeSpan.FromSeconds(double.Parse(fields[2], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture))),

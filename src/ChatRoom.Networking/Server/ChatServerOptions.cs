@@ -1,4 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ChatRoom.Tls;
 using Microsoft.Extensions.Options;
 
 namespace ChatRoom.Server;
@@ -42,6 +45,39 @@ public sealed class ChatServerOptions
 
     /// <summary>How long a graceful stop waits for clients to be told and closed. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The server's TLS certificate with its private key: a PFX file, or a PEM certificate with <see cref="TlsKeyPath"/>.
+    /// When set (or <see cref="TlsCertificate"/> is), every client connection speaks TLS 1.2 or 1.3 and nothing else.
+    /// Default null: plain TCP, so the server runs with nothing to install.
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>The PEM private key for a PEM <see cref="TlsCertificatePath"/>; null for a PFX. Default null.</summary>
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>The password of the PFX file, or of an encrypted PEM key; null for none. Default null.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>A certificate with its private key, for hosts that load their own (a store, a vault); used instead of <see cref="TlsCertificatePath"/>. Default null.</summary>
+    public X509Certificate2? TlsCertificate { get; set; }
+
+    /// <summary>
+    /// How long a client has to complete its TLS handshake, so a connection that never starts one cannot hold a slot. A
+    /// client that sends plain text instead is told <c>bye tls-required</c> in plain text and closed. Default 5 s: a
+    /// handshake takes milliseconds even on a busy server, and a plaintext client learns why before its own 10 s
+    /// greeting timeout.
+    /// </summary>
+    public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether client connections use TLS.</summary>
+    public bool TlsEnabled => TlsCertificate is not null || TlsCertificatePath is not null;
+
+    /// <summary>The configured certificate, loaded; null when TLS is off.</summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">It cannot be read or has no private key.</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    internal X509Certificate2? LoadTlsCertificate()
+        => TlsCertificate ?? (TlsCertificatePath is { } path ? TlsCertificates.Load(path, TlsKeyPath, TlsCertificatePassword) : null);
 }
 
 /// <summary>Checks <see cref="ChatServerOptions"/> against itself and against the core's heartbeat timeout.</summary>
@@ -111,6 +147,43 @@ public sealed class ChatServerOptionsValidator : IValidateOptions<ChatServerOpti
             failures.Add($"{nameof(ChatServerOptions.ShutdownTimeout)} must not be negative.");
         }
 
+        ValidateTls(options, failures);
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // The certificate is loaded here, so a wrong path, password or key stops the start with a line naming the option.
+    private static void ValidateTls(ChatServerOptions options, List<string> failures)
+    {
+        if (options.TlsHandshakeTimeout <= TimeSpan.Zero || options.TlsHandshakeTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{nameof(ChatServerOptions.TlsHandshakeTimeout)} must be more than 0 and at most 5 minutes (was {options.TlsHandshakeTimeout}).");
+        }
+
+        if (options.TlsCertificatePath is null && (options.TlsKeyPath is not null || options.TlsCertificatePassword is not null))
+        {
+            failures.Add($"{nameof(ChatServerOptions.TlsKeyPath)} and {nameof(ChatServerOptions.TlsCertificatePassword)} need {nameof(ChatServerOptions.TlsCertificatePath)}.");
+            return;
+        }
+
+        if (options.TlsCertificate is { HasPrivateKey: false })
+        {
+            failures.Add($"{nameof(ChatServerOptions.TlsCertificate)} has no private key; a server needs one to speak TLS.");
+            return;
+        }
+
+        if (options.TlsCertificate is not null || options.TlsCertificatePath is not { } path)
+        {
+            return;
+        }
+
+        try
+        {
+            using var certificate = options.LoadTlsCertificate();
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"{nameof(ChatServerOptions.TlsCertificatePath)} '{path}' cannot be used: {ex.Message}");
+        }
     }
 }

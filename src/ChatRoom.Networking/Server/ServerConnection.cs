@@ -117,6 +117,11 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     public async Task RunAsync(CommandDispatcher dispatcher)
     {
+        if (!await _transport.OpenAsync(_aborted.Token).ConfigureAwait(false))
+        {
+            return;
+        }
+
         Send(new HelloNotice(_options.ServerName, WireFormat.ProtocolVersion, _heartbeatInterval));
         var writing = WriteLoopAsync();
         try

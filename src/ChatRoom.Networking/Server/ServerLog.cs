@@ -34,4 +34,8 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    // Debug: anyone can cause one per connection, so it must not flood the log at a level that is on by default.
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "TLS refused for {Connection}: {Reason}")]
+    public static partial void TlsHandshakeFailed(ILogger logger, string connection, string reason);
 }

@@ -18,6 +18,13 @@ internal abstract class TransportConnection : IAsyncDisposable
     /// <summary>Address and port, for logs.</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// Completes what must happen before the first byte of the protocol (a TLS handshake), within the transport's own
+    /// deadline. False when the connection could not be opened (a client that is not speaking TLS, a failed handshake, a
+    /// timeout): it has been told why where it can be, and is to be disposed unused.
+    /// </summary>
+    public virtual ValueTask<bool> OpenAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
     /// <summary>Nothing more will be sent: lets the client see the end of the stream after the last byte.</summary>
     public abstract void CompleteOutput();
 

@@ -1,14 +1,18 @@
 using System.Globalization;
 using System.Net;
 using ChatRoom.Auth;
+using ChatRoom.Tls;
 
 namespace ChatRoom.Protocol.Commands;
 
-/// <summary><c>login &lt;user&gt; &lt;password&gt; [peer-port] [peer-address]</c>: answered <c>ok login &lt;user&gt;</c>, then what was kept.</summary>
+/// <summary><c>login &lt;user&gt; &lt;password&gt; [peer-port] [peer-address] [peer-pin]</c>: answered <c>ok login &lt;user&gt;</c>, then what was kept.</summary>
 internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
-    "login", ["user", "password"], ["peer-port", "peer-address"], TakesText: false, RequiresLogin: false,
-    "log in; peer-port is where this client accepts private (peer-to-peer) chats, peer-address the IP peers should use (default: the address the server sees)"))
+    "login", ["user", "password"], ["peer-port", "peer-address", "peer-pin"], TakesText: false, RequiresLogin: false,
+    "log in; peer-port is where this client accepts private (peer-to-peer) chats, peer-address the IP peers should use (- or absent: the address the server sees), peer-pin the SHA-256 pin of the certificate its peer port speaks TLS with"))
 {
+    /// <summary>The peer-address placeholder for "the address the server sees", so a peer-pin can follow it.</summary>
+    public const string AddressSeenByServer = "-";
+
     /// <inheritdoc />
     public override string? Validate(IReadOnlyList<string> args)
     {
@@ -17,7 +21,12 @@ internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
             return "peer-port must be a number from 1 to 65535";
         }
 
-        return args.Count > 3 && !IPAddress.TryParse(args[3], out _) ? "peer-address must be an IP address" : null;
+        if (args.Count > 3 && args[3] != AddressSeenByServer && !IPAddress.TryParse(args[3], out _))
+        {
+            return "peer-address must be an IP address or -";
+        }
+
+        return args.Count > 4 && TlsCertificates.NormalizePin(args[4]) is null ? "peer-pin must be 64 hex digits (a SHA-256 pin)" : null;
     }
 
     /// <inheritdoc />
@@ -30,7 +39,9 @@ internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
 
         var sessions = request.Services.Sessions;
         int? peerPort = request.Command.OptionalArg(2) is { } port && TryParsePort(port, out var p) ? p : null;
-        var login = await sessions.LoginAsync(request.Connection, request.Arg(0), request.Arg(1), peerPort, request.Command.OptionalArg(3), cancellationToken).ConfigureAwait(false);
+        var peerAddress = request.Command.OptionalArg(3) is { } address && address != AddressSeenByServer ? address : null;
+        var peerPin = TlsCertificates.NormalizePin(request.Command.OptionalArg(4));
+        var login = await sessions.LoginAsync(request.Connection, request.Arg(0), request.Arg(1), peerPort, peerAddress, peerPin, cancellationToken).ConfigureAwait(false);
         if (login.Session is not { } session)
         {
             return Encode(request, login.Result);
