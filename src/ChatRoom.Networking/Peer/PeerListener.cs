@@ -39,6 +39,7 @@ public sealed class PeerListener : IAsyncDisposable
     private readonly Socket _listener;
     private readonly SslServerAuthenticationOptions? _tls;
     private Task _accepting = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Binds to <paramref name="address"/> and <paramref name="port"/> (0 for a free port) and starts accepting plain TCP.</summary>
     /// <exception cref="SocketException">The address or port cannot be bound.</exception>
@@ -122,9 +123,14 @@ public sealed class PeerListener : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops listening and closes every peer connection.</summary>
+    /// <summary>Stops listening and closes every peer connection. Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         await _accepting.ConfigureAwait(false);
