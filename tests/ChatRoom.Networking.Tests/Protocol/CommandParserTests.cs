@@ -73,7 +73,7 @@ public sealed class CommandParserTests
     [Fact]
     public void Usage_is_written_from_the_table()
     {
-        Assert.Equal("login <user> <password> [peer-port] [peer-address]", CommandTable.Login.Spec.Usage);
+        Assert.Equal("login <user> <password> [peer-port] [peer-address] [peer-pin]", CommandTable.Login.Spec.Usage);
         Assert.Equal("message <user> <text>", CommandTable.Message.Spec.Usage);
     }
 }
