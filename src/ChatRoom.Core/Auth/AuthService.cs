@@ -129,7 +129,11 @@ internal sealed class AuthService : IAuthService, IDisposable
         // Compare-and-swap loop: a concurrent attempt on the same key makes us re-read rather than lose its count.
         while (state != LockoutState.Clear || Volatile.Read(ref _storeFailing) != 0)
         {
-            if (await _lockouts.TryUpdateAsync(nameKey, state, LockoutState.Clear, cancellationToken).ConfigureAwait(false))
+            // After a store failure, success must prove the store writes again: a row is written and removed (a delete
+            // of nothing writes nothing, and would pass on a full disk).
+            var probe = Volatile.Read(ref _storeFailing) != 0 ? new LockoutState(0, null, now) : LockoutState.Clear;
+            if (await _lockouts.TryUpdateAsync(nameKey, state, probe, cancellationToken).ConfigureAwait(false)
+                && (probe == LockoutState.Clear || await _lockouts.TryUpdateAsync(nameKey, probe, LockoutState.Clear, cancellationToken).ConfigureAwait(false)))
             {
                 Volatile.Write(ref _storeFailing, 0);
                 break;

@@ -30,6 +30,24 @@ public sealed class LoginDefenceTests
     }
 
     [Fact]
+    public async Task After_a_store_failure_the_right_password_needs_a_real_write_not_a_delete_of_nothing()
+    {
+        var store = new BreakableLockoutStore { BrokenInserts = true };
+        using var core = CoreHarness.Create(services: s => s.AddSingleton<ILockoutStore>(store));
+        var auth = core.Get<IAuthService>();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.IsType<LoginUnavailable>(await auth.LoginAsync("seas", "guess" + i, Guesser));
+        }
+
+        Assert.IsType<LoginUnavailable>(await auth.LoginAsync("seas", "summerisover", Guesser));
+
+        store.BrokenInserts = false;
+        Assert.Equal(new LoginSuccess("seas"), await auth.LoginAsync("seas", "summerisover", Guesser));
+        Assert.Equal(0, await store.CountAsync());
+    }
+
+    [Fact]
     public async Task A_store_that_cannot_be_read_refuses_the_login()
     {
         var store = new BreakableLockoutStore { BrokenReads = true };
@@ -244,14 +262,19 @@ public sealed class LoginDefenceTests
 
         public bool BrokenReads { get; set; }
 
+        /// <summary>Only writes that add a row fail: removing what is not there writes nothing, and passes even on a full disk.</summary>
+        public bool BrokenInserts { get; set; }
+
         public ValueTask<LockoutState> GetAsync(string user, CancellationToken cancellationToken = default)
             => BrokenReads ? throw Failure() : _inner.GetAsync(user, cancellationToken);
 
         public ValueTask<bool> TryUpdateAsync(string user, LockoutState expected, LockoutState next, CancellationToken cancellationToken = default)
-            => Broken ? throw Failure() : _inner.TryUpdateAsync(user, expected, next, cancellationToken);
+            => Broken || (BrokenInserts && next != LockoutState.Clear) ? throw Failure() : _inner.TryUpdateAsync(user, expected, next, cancellationToken);
 
         public ValueTask<int> PurgeAsync(DateTimeOffset failedBefore, DateTimeOffset now, CancellationToken cancellationToken = default)
             => Broken ? throw Failure() : _inner.PurgeAsync(failedBefore, now, cancellationToken);
+
+        public Task<int> CountAsync() => Task.FromResult(_inner.Count);
 
         private static ChatStoreException Failure() => new("lockouts.db", "could not store: database or disk is full");
     }
