@@ -189,6 +189,9 @@ internal sealed class ChatShell
         LoginSuccess s => $"welcome, {s.User}! type help for the commands",
         LoginInvalid i => $"wrong user name or password; {i.AttemptsLeft} attempt{(i.AttemptsLeft == 1 ? string.Empty : "s")} left before {user} is locked",
         LoginLocked l => $"{user} is locked after too many failed logins; try again in {Math.Ceiling(l.Remaining.TotalSeconds)} s",
+        LoginRetryLater r => $"too many failed logins for {user} from several places; try again in {Math.Ceiling(r.RetryAfter.TotalSeconds)} s",
+        LoginAddressLocked a => $"too many failed logins from your address; try again in {Math.Ceiling(a.Remaining.TotalSeconds)} s",
+        LoginUnavailable => "the server cannot check logins right now; try again later",
         _ => result.ToString() ?? string.Empty,
     };
 

@@ -204,7 +204,8 @@ static async Task<bool> LogInAsync(ChatClient client, Terminal terminal, Cancell
                 return true;
             }
 
-            if (result is LoginLocked)
+            // A slowdown lasts seconds: ask again. A lock or a failing server ends the attempt, as the course client did.
+            if (result is LoginLocked or LoginAddressLocked or LoginUnavailable)
             {
                 break;
             }

@@ -3,11 +3,50 @@ namespace ChatRoom;
 /// <summary>Settings of the ChatRoom domain core. Validated once at start by <see cref="ChatRoomOptionsValidator"/>.</summary>
 public sealed class ChatRoomOptions
 {
-    /// <summary>Consecutive failed logins for one user name that lock it. Default 3.</summary>
+    /// <summary>
+    /// Consecutive failed logins for one user name from one address that lock the name for that address (the owner logging
+    /// in from elsewhere is not locked). Default 3, the course rule.
+    /// </summary>
     public int MaxFailedLogins { get; set; } = 3;
 
-    /// <summary>How long a user name stays locked after <see cref="MaxFailedLogins"/> failures. Default 60 s.</summary>
+    /// <summary>How long a user name stays locked for an address after <see cref="MaxFailedLogins"/> failures from it. Default 60 s (the server's <c>--block-time</c>).</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Failed logins from one address, whatever the names, after which that address may not try any name for
+    /// <see cref="FailedLoginWindow"/> (guessing many names, or one name slowly, from one place). Default 50: a person
+    /// mistyping never gets near it, and successful logins do not count, so thousands of clients logging in from one
+    /// address (the load generator's 625 an address) are never refused.
+    /// </summary>
+    public int MaxFailedLoginsPerAddress { get; set; } = 50;
+
+    /// <summary>
+    /// How long failures are remembered: a failure more than this after the previous one for the same name, address or
+    /// name-from-address starts its count again; an address over <see cref="MaxFailedLoginsPerAddress"/> is refused for
+    /// this long; and lockout records with no failure for this long and no running lock are removed, so made-up names
+    /// leave nothing behind. Default 15 minutes.
+    /// </summary>
+    public TimeSpan FailedLoginWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Failed logins for one user name, from every address together, after which each further failure slows the name down
+    /// (see <see cref="AccountSlowdown"/>) instead of locking it, so a guesser spread over many addresses gets few tries
+    /// and the owner still gets in. Default 10: more than three addresses' worth of the per-address rule.
+    /// </summary>
+    public int AccountSlowdownAfter { get; set; } = 10;
+
+    /// <summary>
+    /// How long a user name answers "try again in N s" (without checking the password) after a failure beyond
+    /// <see cref="AccountSlowdownAfter"/>. At most 1 minute; default 3 s, so the owner waits at most a few seconds while a
+    /// distributed guesser gets one guess per 3 s.
+    /// </summary>
+    public TimeSpan AccountSlowdown { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Password checks that run at once; the rest wait their turn. A salted PBKDF2 hash at 600,000 iterations costs about
+    /// 0.3 s of CPU, so a flood of logins could otherwise take every core from chat. Default: half the processors (at least 1).
+    /// </summary>
+    public int MaxConcurrentPasswordChecks { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>A session whose last heartbeat is older than this is expired by the sweep. Default 75 s (two and a half of the client's 30 s beats).</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(75);

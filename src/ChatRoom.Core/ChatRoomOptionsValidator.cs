@@ -16,6 +16,16 @@ public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
         }
 
         RequirePositive(failures, nameof(ChatRoomOptions.LockoutDuration), options.LockoutDuration);
+        RequireAtLeastOne(failures, nameof(ChatRoomOptions.MaxFailedLoginsPerAddress), options.MaxFailedLoginsPerAddress);
+        RequirePositive(failures, nameof(ChatRoomOptions.FailedLoginWindow), options.FailedLoginWindow);
+        RequireAtLeastOne(failures, nameof(ChatRoomOptions.AccountSlowdownAfter), options.AccountSlowdownAfter);
+        RequirePositive(failures, nameof(ChatRoomOptions.AccountSlowdown), options.AccountSlowdown);
+        if (options.AccountSlowdown > MaxAccountSlowdown)
+        {
+            failures.Add($"{nameof(ChatRoomOptions.AccountSlowdown)} must be at most {MaxAccountSlowdown.TotalSeconds} s, so the owner is never kept out long (was {options.AccountSlowdown}).");
+        }
+
+        RequireAtLeastOne(failures, nameof(ChatRoomOptions.MaxConcurrentPasswordChecks), options.MaxConcurrentPasswordChecks);
         RequirePositive(failures, nameof(ChatRoomOptions.HeartbeatTimeout), options.HeartbeatTimeout);
         RequirePositive(failures, nameof(ChatRoomOptions.ConsentTimeout), options.ConsentTimeout);
         RequirePositive(failures, nameof(ChatRoomOptions.PeerGrantLifetime), options.PeerGrantLifetime);
@@ -30,6 +40,16 @@ public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static readonly TimeSpan MaxAccountSlowdown = TimeSpan.FromMinutes(1);
+
+    private static void RequireAtLeastOne(List<string> failures, string name, int value)
+    {
+        if (value < 1)
+        {
+            failures.Add($"{name} must be at least 1 (was {value}).");
+        }
     }
 
     private static void RequirePositive(List<string> failures, string name, TimeSpan value)

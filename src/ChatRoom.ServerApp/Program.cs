@@ -16,20 +16,43 @@ const int BadUsage = CommandLineErrors.BadUsage;
 const string TlsPasswordVariable = "CHATROOM_TLS_CERT_PASSWORD";
 
 var port = new Argument<int>("port") { Description = "TCP port to listen on", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => 5566 };
-var credentials = new Option<FileInfo?>("--credentials") { Description = "users file: 'username password' a line (default: ./credentials.txt, else the copy beside the app)" };
-var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked after 3 failed logins (default 60)" };
+var credentials = new Option<FileInfo?>("--credentials") { Description = "users file: 'username password' a line, the password plain or a hash from hash-password (default: ./credentials.txt, else the copy beside the app)" };
+var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked for an address after 3 failed logins from it (default 60)" };
 var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description = "seconds of silence after which a client is logged out (default 75)" };
 var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
 var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "turn on TLS for every client: a PFX file, or a PEM certificate with --tls-key" };
 var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "the PEM private key for a PEM --tls-cert" };
 var tlsPassword = new Option<string?>("--tls-cert-password") { Description = $"the PFX (or encrypted key) password; safer in the {TlsPasswordVariable} environment variable" };
-var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword };
+var hashUser = new Argument<string?>("user") { Description = "the user name to put before the hash", Arity = ArgumentArity.ZeroOrOne };
+var hashPassword = new Command("hash-password", "read a password (without echo; or one line of redirected input) and print the credentials-file line with its salted PBKDF2 hash") { hashUser };
+var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword, hashPassword };
 
-var parsed = root.Parse(args);
-if (CommandLineErrors.Report(parsed) is { } badUsage)
+hashPassword.SetAction(result =>
 {
-    return badUsage;
-}
+    var user = result.GetValue(hashUser);
+    if (user is not null && !UserNames.IsValid(user))
+    {
+        Console.Error.WriteLine($"error: '{user}' is not a valid user name");
+        return BadUsage;
+    }
+
+    var password = ReadSecret("Password: ")?.Trim();
+    if (string.IsNullOrEmpty(password))
+    {
+        Console.Error.WriteLine("error: no password given");
+        return BadUsage;
+    }
+
+    if (!Console.IsInputRedirected && ReadSecret("Again: ")?.Trim() != password)
+    {
+        Console.Error.WriteLine("error: the passwords differ");
+        return BadUsage;
+    }
+
+    var hash = PasswordHash.Create(password).ToString();
+    Console.WriteLine(user is null ? hash : $"{user} {hash}");
+    return 0;
+});
 
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -40,7 +63,7 @@ root.SetAction(async (result, cancellationToken) =>
         return BadUsage;
     }
 
-    ICredentialSource users;
+    InMemoryCredentialSource users;
     var path = result.GetValue(credentials)?.FullName ?? DefaultCredentialsPath();
     try
     {
@@ -92,7 +115,7 @@ root.SetAction(async (result, cancellationToken) =>
         o.TimestampFormat = "HH:mm:ss ";
     });
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-    builder.Services.AddSingleton(users);
+    builder.Services.AddSingleton<ICredentialSource>(users);
     builder.Services.AddChatRoomSqliteStore(store);
     var certificate = result.GetValue(tlsCert)?.FullName;
     var key = result.GetValue(tlsKey)?.FullName;
@@ -117,6 +140,7 @@ root.SetAction(async (result, cancellationToken) =>
     });
 
     using var host = builder.Build();
+    CredentialFile.WarnAboutPlaintext(users, path, host.Services.GetRequiredService<ILogger<InMemoryCredentialSource>>());
     try
     {
         await host.StartAsync(cancellationToken);
@@ -139,7 +163,46 @@ root.SetAction(async (result, cancellationToken) =>
     return 0;
 });
 
+// Parsed once every action is set: a root with a subcommand and no action yet would be "a command is required".
+var parsed = root.Parse(args);
+if (CommandLineErrors.Report(parsed) is { } badUsage)
+{
+    return badUsage;
+}
+
 return await parsed.InvokeAsync();
+
+// Reads a line without echoing it at a terminal; redirected input is read as one plain line.
+static string? ReadSecret(string prompt)
+{
+    if (Console.IsInputRedirected)
+    {
+        return Console.In.ReadLine();
+    }
+
+    Console.Error.Write(prompt);
+    var typed = new System.Text.StringBuilder();
+    while (true)
+    {
+        var key = Console.ReadKey(intercept: true);
+        switch (key.Key)
+        {
+            case ConsoleKey.Enter:
+                Console.Error.WriteLine();
+                return typed.ToString();
+            case ConsoleKey.Backspace when typed.Length > 0:
+                typed.Length--;
+                break;
+            default:
+                if (!char.IsControl(key.KeyChar))
+                {
+                    typed.Append(key.KeyChar);
+                }
+
+                break;
+        }
+    }
+}
 
 static string DefaultCredentialsPath()
 {

@@ -30,7 +30,7 @@ namespace ChatRoom.Storage;
 public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutStore, IAsyncDisposable
 {
     /// <summary>The schema version this build writes and migrates up to.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // PRAGMA application_id marks the file as ours ("CRM1").
     private const int ApplicationId = 0x43524D31;
@@ -186,12 +186,32 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
                     }
                     else
                     {
-                        Execute(command, "INSERT OR REPLACE INTO lockouts (user, failures, locked_until) VALUES ($a, $b, $c)",
-                            user, next.Failures, next.LockedUntil?.ToUnixTimeMilliseconds());
+                        Execute(command, "INSERT OR REPLACE INTO lockouts (user, failures, locked_until, last_failure) VALUES ($a, $b, $c, $d)",
+                            user, next.Failures, next.LockedUntil?.ToUnixTimeMilliseconds(), next.LastFailure?.ToUnixTimeMilliseconds());
                     }
                 },
                 async () => await _lockouts.TryUpdateAsync(user, expected, next).ConfigureAwait(false)).ConfigureAwait(false);
             return true;
+        }
+        finally
+        {
+            _lockoutGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> PurgeAsync(DateTimeOffset failedBefore, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Under the gate, so no compare-and-swap runs between choosing the idle keys and removing them.
+        await _lockoutGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var removed = 0;
+            await Enqueue(
+                command => Execute(command, "DELETE FROM lockouts WHERE (locked_until IS NULL OR locked_until <= $a) AND (last_failure IS NULL OR last_failure <= $b)",
+                    now.ToUnixTimeMilliseconds(), failedBefore.ToUnixTimeMilliseconds()),
+                async () => removed = await _lockouts.PurgeAsync(failedBefore, now).ConfigureAwait(false)).ConfigureAwait(false);
+            return removed;
         }
         finally
         {
@@ -269,6 +289,12 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
                 """, transaction);
         }
 
+        if (version < 2)
+        {
+            // Lockouts are purged by the time of their last failure; rows from version 1 have none and go at the first purge.
+            Run("ALTER TABLE lockouts ADD COLUMN last_failure INTEGER", transaction);
+        }
+
         // Later versions add their steps here, each guarded by the version it upgrades from.
         Run($"PRAGMA application_id = {ApplicationId.ToString(CultureInfo.InvariantCulture)}", transaction);
         Run($"PRAGMA user_version = {SchemaVersion.ToString(CultureInfo.InvariantCulture)}", transaction);
@@ -306,12 +332,13 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
 
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = "SELECT user, failures, locked_until FROM lockouts";
+            command.CommandText = "SELECT user, failures, locked_until, last_failure FROM lockouts";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 DateTimeOffset? until = reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
-                await _lockouts.TryUpdateAsync(reader.GetString(0), LockoutState.Clear, new LockoutState(reader.GetInt32(1), until)).ConfigureAwait(false);
+                DateTimeOffset? lastFailure = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
+                await _lockouts.TryUpdateAsync(reader.GetString(0), LockoutState.Clear, new LockoutState(reader.GetInt32(1), until, lastFailure)).ConfigureAwait(false);
             }
         }
     }

@@ -108,7 +108,8 @@ internal sealed class TestServer : IAsyncDisposable
         HeartbeatInterval = TimeSpan.FromHours(1),
     };
 
-    public async Task<ChatClient> ConnectAsync(ChatClientOptions? options = null)
+    /// <summary>Connects a client; over memory it appears to come from <paramref name="remoteAddress"/>.</summary>
+    public async Task<ChatClient> ConnectAsync(ChatClientOptions? options = null, string remoteAddress = "127.0.0.1")
     {
         ChatClient client;
         if (_memory is null)
@@ -117,7 +118,7 @@ internal sealed class TestServer : IAsyncDisposable
         }
         else
         {
-            var pipe = _memory.Connect();
+            var pipe = _memory.Connect(remoteAddress);
             client = await ChatClient.StartAsync(pipe, () => CloseAsync(pipe), options ?? ClientOptions);
         }
 
@@ -135,9 +136,9 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>A bare line client: a TCP socket, or the client's end of an in-memory connection.</summary>
-    public async Task<RawClient> ConnectRawAsync()
+    public async Task<RawClient> ConnectRawAsync(string remoteAddress = "127.0.0.1")
     {
-        var raw = _memory is null ? await RawClient.ConnectAsync(Port) : RawClient.Over(_memory.Connect());
+        var raw = _memory is null ? await RawClient.ConnectAsync(Port) : RawClient.Over(_memory.Connect(remoteAddress));
         _owned.Add(raw);
         return raw;
     }

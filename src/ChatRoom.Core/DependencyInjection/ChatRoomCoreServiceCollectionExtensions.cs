@@ -49,12 +49,17 @@ public static class ChatRoomCoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Uses the credentials file at <paramref name="path"/>, read once when first needed.</summary>
+    /// <summary>Uses the credentials file at <paramref name="path"/>, read once when first needed; plaintext passwords in it are named in one warning.</summary>
     public static IServiceCollection AddChatRoomCredentials(this IServiceCollection services, string path)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        services.TryAddSingleton<ICredentialSource>(_ => CredentialFile.Load(path));
+        services.TryAddSingleton<ICredentialSource>(provider =>
+        {
+            var source = CredentialFile.Load(path);
+            CredentialFile.WarnAboutPlaintext(source, path, provider.GetService<ILogger<InMemoryCredentialSource>>() ?? NullLogger<InMemoryCredentialSource>.Instance);
+            return source;
+        });
         return services;
     }
 

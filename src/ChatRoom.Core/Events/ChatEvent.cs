@@ -15,8 +15,20 @@ public sealed record LoginSucceeded(DateTimeOffset At, string User, string Remot
 /// <summary>A login failed with wrong credentials.</summary>
 public sealed record LoginFailed(DateTimeOffset At, string User, string RemoteAddress, int AttemptsLeft) : ChatEvent(At);
 
-/// <summary>A login was refused because the user name is locked (or has just become locked).</summary>
+/// <summary>A login was refused because the user name is locked for its address (or has just become locked).</summary>
 public sealed record LoginLockedOut(DateTimeOffset At, string User, string RemoteAddress, TimeSpan Remaining) : ChatEvent(At);
+
+/// <summary>A login was refused unchecked because its address has had too many failed logins; <see cref="Started"/> when this attempt's failure locked it.</summary>
+public sealed record AddressLockedOut(DateTimeOffset At, string User, string RemoteAddress, TimeSpan Remaining, bool Started) : ChatEvent(At);
+
+/// <summary>A login was refused unchecked because its user name is slowed down after failures from many addresses.</summary>
+public sealed record LoginSlowedDown(DateTimeOffset At, string User, string RemoteAddress, TimeSpan RetryAfter) : ChatEvent(At);
+
+/// <summary>A login was refused because the lockout store (or the credential source) failed, so the attempt could not be counted (fail closed).</summary>
+public sealed record LoginCheckFailed(DateTimeOffset At, string User, string RemoteAddress, Exception Error) : ChatEvent(At);
+
+/// <summary>Idle lockout records (no recent failure, no running lock) were removed.</summary>
+public sealed record LockoutsPurged(DateTimeOffset At, int Count) : ChatEvent(At);
 
 /// <summary>A session ended; <see cref="Reason"/> says how.</summary>
 public sealed record UserLoggedOut(DateTimeOffset At, SessionInfo Session, LogoutReason Reason) : ChatEvent(At);

@@ -27,8 +27,14 @@ public static class ErrorCodes
     /// <summary>Unknown user or wrong password.</summary>
     public const string WrongCredentials = "wrong-credentials";
 
-    /// <summary>The user name is locked after repeated failures.</summary>
+    /// <summary>The user name is locked for this address after repeated failures from it.</summary>
     public const string Locked = "locked";
+
+    /// <summary>The user name is slowed down after failures from many addresses; the login was not checked, try again in the seconds given.</summary>
+    public const string TryAgain = "try-again";
+
+    /// <summary>This address has had too many failed logins, whatever the names; it may not log in for the seconds given.</summary>
+    public const string AddressLocked = "address-locked";
 
     /// <summary>No such user.</summary>
     public const string UnknownUser = "unknown-user";

@@ -10,7 +10,8 @@ namespace ChatRoom.Server;
 /// <summary>
 /// Logs every domain event as one readable line, as the seed's server printed every operation. Per-message events
 /// (delivered, stored, refused, withheld, broadcast) are Debug: at Information they cost throughput and tell the log
-/// who wrote to whom. Logins, lockouts, takeovers, logouts, blocks and consent stay at Information or above.
+/// who wrote to whom. Failed logins and refusals are Debug too, so guessing cannot flood the log; an address locking is a
+/// Warning. Successful logins, takeovers, logouts, blocks and consent stay at Information or above.
 /// </summary>
 internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger) : IChatEventSink
 {
@@ -21,6 +22,11 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
             case LoginSucceeded e: LoginOk(logger, e.User, e.RemoteAddress); break;
             case LoginFailed e: LoginFailedLog(logger, e.User, e.RemoteAddress, e.AttemptsLeft); break;
             case LoginLockedOut e: Locked(logger, e.User, e.RemoteAddress, e.Remaining); break;
+            case AddressLockedOut { Started: true } e: AddressLockStarted(logger, e.RemoteAddress, e.Remaining); break;
+            case AddressLockedOut e: AddressRefused(logger, e.User, e.RemoteAddress, e.Remaining); break;
+            case LoginSlowedDown e: SlowedDown(logger, e.User, e.RemoteAddress, e.RetryAfter); break;
+            case LoginCheckFailed e: CheckFailed(logger, e.Error, e.User, e.RemoteAddress); break;
+            case LockoutsPurged e: Purged(logger, e.Count); break;
             case UserLoggedOut e: LoggedOut(logger, e.Session.User, e.Reason); break;
             case SessionDisplaced e: Displaced(logger, e.Previous.User, e.Previous.RemoteAddress, e.Current.RemoteAddress); break;
             case MessageDelivered e: Delivered(logger, e.Message.Id, e.Message.From, e.Message.To ?? "*"); break;
@@ -41,11 +47,28 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Login ok: {User} from {Address}")]
     private static partial void LoginOk(ILogger logger, string user, string address);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Login failed: {User} from {Address}, {AttemptsLeft} attempts left")]
+    // Per-attempt failures are Debug: a guesser must not be able to fill the log (10,000 made-up names, 10,000 lines).
+    // What stays visible is bounded: an address locking (once per address per window) and the store failing.
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Login failed: {User} from {Address}, {AttemptsLeft} attempts left")]
     private static partial void LoginFailedLog(ILogger logger, string user, string address, int attemptsLeft);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Login locked: {User} from {Address}, {Remaining} left")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Login locked: {User} from {Address}, {Remaining} left")]
     private static partial void Locked(ILogger logger, string user, string address, TimeSpan remaining);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Address locked: {Address} had too many failed logins; refused for {Remaining}")]
+    private static partial void AddressLockStarted(ILogger logger, string address, TimeSpan remaining);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Debug, Message = "Login refused: {User} from {Address}, the address is locked for {Remaining}")]
+    private static partial void AddressRefused(ILogger logger, string user, string address, TimeSpan remaining);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Login slowed down: {User} from {Address}, try again in {RetryAfter}")]
+    private static partial void SlowedDown(ILogger logger, string user, string address, TimeSpan retryAfter);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "Login refused: {User} from {Address}; the attempt could not be counted")]
+    private static partial void CheckFailed(ILogger logger, Exception error, string user, string address);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Lockouts purged: {Count} idle records removed")]
+    private static partial void Purged(ILogger logger, int count);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Logout: {User} ({Reason})")]
     private static partial void LoggedOut(ILogger logger, string user, LogoutReason reason);

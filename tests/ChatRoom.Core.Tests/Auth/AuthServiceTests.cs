@@ -56,7 +56,7 @@ public sealed class AuthServiceTests : IDisposable
         await FailAsync("seas", 3);
         _core.Time.Advance(TimeSpan.FromSeconds(20));
 
-        var result = await Auth.LoginAsync("seas", "summerisover", "b");
+        var result = await Auth.LoginAsync("seas", "summerisover", "a");
 
         Assert.Equal(new LoginLocked(TimeSpan.FromSeconds(40)), result);
     }
@@ -93,13 +93,21 @@ public sealed class AuthServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task The_lock_applies_from_every_address()
+    public async Task The_lock_holds_only_for_the_address_that_failed()
+    {
+        await FailAsync("seas", 3);
+
+        Assert.IsType<LoginLocked>(await Auth.LoginAsync("seas", "summerisover", "a"));
+        Assert.Equal(new LoginSuccess("seas"), await Auth.LoginAsync("seas", "summerisover", "10.0.0.9"));
+    }
+
+    [Fact]
+    public async Task Failures_from_different_addresses_do_not_add_up_to_a_lock()
     {
         await Auth.LoginAsync("seas", "x", "10.0.0.1");
         await Auth.LoginAsync("seas", "x", "10.0.0.2");
-        await Auth.LoginAsync("seas", "x", "10.0.0.3");
 
-        Assert.IsType<LoginLocked>(await Auth.LoginAsync("seas", "summerisover", "10.0.0.4"));
+        Assert.Equal(new LoginInvalid(2), await Auth.LoginAsync("seas", "x", "10.0.0.3"));
     }
 
     [Fact]
@@ -143,15 +151,18 @@ public sealed class AuthServiceTests : IDisposable
     [Fact]
     public async Task A_concurrent_update_makes_the_service_read_again_instead_of_losing_a_failure()
     {
+        const string key = "from a seas";
         var store = Substitute.For<ILockoutStore>();
-        store.GetAsync("seas", default).ReturnsForAnyArgs(LockoutState.Clear, new LockoutState(1, null));
-        store.TryUpdateAsync("seas", LockoutState.Clear, Arg.Any<LockoutState>(), default).ReturnsForAnyArgs(false, true);
+        store.GetAsync(default!, default).ReturnsForAnyArgs(LockoutState.Clear);
+        store.GetAsync(key, Arg.Any<CancellationToken>()).Returns(LockoutState.Clear, new LockoutState(1, null));
+        store.TryUpdateAsync(default!, default!, default!, default).ReturnsForAnyArgs(true);
+        store.TryUpdateAsync(key, LockoutState.Clear, Arg.Any<LockoutState>(), Arg.Any<CancellationToken>()).Returns(false);
         using var core = CoreHarness.Create(services: s => s.AddSingleton(store));
 
         var result = await core.Get<IAuthService>().LoginAsync("seas", "x", "a");
 
         Assert.Equal(new LoginInvalid(1), result);
-        await store.Received(1).TryUpdateAsync("seas", new LockoutState(1, null), new LockoutState(2, null), Arg.Any<CancellationToken>());
+        await store.Received(1).TryUpdateAsync(key, new LockoutState(1, null), new LockoutState(2, null, CoreHarness.Start), Arg.Any<CancellationToken>());
     }
 
     private async Task FailAsync(string user, int times)

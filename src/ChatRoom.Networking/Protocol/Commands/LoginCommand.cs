@@ -70,8 +70,16 @@ internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
                 return ReplyNotice.Failure(request.Tag, ErrorCodes.WrongCredentials, [Number(invalid.AttemptsLeft)],
                     $"wrong user name or password; {invalid.AttemptsLeft} attempt{(invalid.AttemptsLeft == 1 ? string.Empty : "s")} left");
             case LoginLocked locked:
-                var seconds = (int)Math.Ceiling(locked.Remaining.TotalSeconds);
+                var seconds = Seconds(locked.Remaining);
                 return ReplyNotice.Failure(request.Tag, ErrorCodes.Locked, [Number(seconds)], $"too many failed logins; {request.Arg(0)} is locked for {seconds} s");
+            case LoginRetryLater later:
+                var wait = Seconds(later.RetryAfter);
+                return ReplyNotice.Failure(request.Tag, ErrorCodes.TryAgain, [Number(wait)], $"too many failed logins for {request.Arg(0)} from several addresses; try again in {wait} s");
+            case LoginAddressLocked address:
+                var left = Seconds(address.Remaining);
+                return ReplyNotice.Failure(request.Tag, ErrorCodes.AddressLocked, [Number(left)], $"too many failed logins from your address; try again in {left} s");
+            case LoginUnavailable:
+                return ReplyNotice.Failure(request.Tag, ErrorCodes.ServerError, "login refused: the server cannot record login attempts now; try again later");
             default:
                 throw new ArgumentException($"No reply for {result}.", nameof(result));
         }
@@ -83,8 +91,14 @@ internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
         { Ok: true } => new LoginSuccess(reply.Fields[0]),
         { Head: ErrorCodes.WrongCredentials } => new LoginInvalid(ParseInt(reply.Fields[0])),
         { Head: ErrorCodes.Locked } => new LoginLocked(TimeSpan.FromSeconds(ParseInt(reply.Fields[0]))),
+        { Head: ErrorCodes.TryAgain } => new LoginRetryLater(TimeSpan.FromSeconds(ParseInt(reply.Fields[0]))),
+        { Head: ErrorCodes.AddressLocked } => new LoginAddressLocked(TimeSpan.FromSeconds(ParseInt(reply.Fields[0]))),
+        { Head: ErrorCodes.ServerError } => new LoginUnavailable(),
         _ => throw Unexpected(reply),
     };
+
+    // Rounded up, so a client that waits the seconds it is told is never refused for a fraction left over.
+    private static int Seconds(TimeSpan time) => (int)Math.Ceiling(time.TotalSeconds);
 
     private static bool TryParsePort(string text, out int port)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;

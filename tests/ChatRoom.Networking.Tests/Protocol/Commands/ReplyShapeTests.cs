@@ -47,6 +47,17 @@ public sealed class ReplyShapeTests
     }
 
     [Fact]
+    public void A_login_reads_back_as_a_slowdown_an_address_lock_or_a_refusal_the_server_could_not_count()
+    {
+        AssertRoundTrip<LoginResult>(CommandTable.Login, "login seas pw", new LoginRetryLater(TimeSpan.FromSeconds(3)),
+            "error try-again 3 :too many failed logins for seas from several addresses; try again in 3 s");
+        AssertRoundTrip<LoginResult>(CommandTable.Login, "login seas pw", new LoginAddressLocked(TimeSpan.FromMinutes(15)),
+            "error address-locked 900 :too many failed logins from your address; try again in 900 s");
+        AssertRoundTrip<LoginResult>(CommandTable.Login, "login seas pw", new LoginUnavailable(),
+            "error server-error :login refused: the server cannot record login attempts now; try again later");
+    }
+
+    [Fact]
     public void A_lockout_is_written_in_whole_seconds_rounded_up()
         => Assert.Equal(
             "error locked 2 :too many failed logins; seas is locked for 2 s",
