@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using ChatRoom.Messaging;
 using ChatRoom.Protocol;
 
 namespace ChatRoom.Peer;
@@ -21,6 +22,33 @@ internal static class PeerWire
         => $"pmsg {id} {sentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)} :{text}";
 
     public static string Ack(string id) => $"pack {id}";
+
+    /// <summary>Reads <c>peer-hello &lt;user&gt; &lt;token&gt;</c>; false for any other line.</summary>
+    public static bool TryParseHello(string line, out string user, out string token)
+    {
+        var (kind, fields, _) = PeerLineConnection.Split(line);
+        var ok = kind == "peer-hello" && fields.Length == 2;
+        user = ok ? fields[0] : string.Empty;
+        token = ok ? fields[1] : string.Empty;
+        return ok;
+    }
+
+    /// <summary>Reads <c>pmsg &lt;id&gt; &lt;time&gt; :&lt;text&gt;</c>; false for any other line or a field out of range.</summary>
+    public static bool TryParseMessage(string line, out MessageId id, out DateTimeOffset sentAt, out string text)
+    {
+        var (kind, fields, rest) = PeerLineConnection.Split(line);
+        id = default;
+        sentAt = default;
+        text = rest ?? string.Empty;
+        if (kind != "pmsg" || fields.Length != 2 || !MessageId.TryParse(fields[0], out id)
+            || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var millis))
+        {
+            return false;
+        }
+
+        sentAt = DateTimeOffset.FromUnixTimeMilliseconds(millis);
+        return true;
+    }
 }
 
 /// <summary>

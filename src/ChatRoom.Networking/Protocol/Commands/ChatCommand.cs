@@ -38,6 +38,10 @@ internal abstract class ChatCommand<TResult>(VerbSpec spec) : ChatCommand(spec)
     /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
     public abstract TResult Decode(ReplyNotice reply);
 
+    /// <summary>The SDK's reading of the reply: <see cref="Decode"/>.</summary>
+    /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
+    public TResult Read(ReplyNotice reply) => Decode(reply);
+
     /// <summary>An error reply that has no typed result.</summary>
     protected static ChatProtocolException Unexpected(ReplyNotice reply) => new(reply.Head, $"{reply.Head}: {reply.Text}");
 
