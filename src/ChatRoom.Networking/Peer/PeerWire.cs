@@ -16,6 +16,9 @@ internal static class PeerWire
     // Room for the server's largest message text (4 KiB of UTF-8) with the id and time in front, and to spare.
     public const int MaxLineBytes = 16 * 1024;
 
+    // The last millisecond a DateTimeOffset holds (9999-12-31); a later time is a malformed line, not an exception.
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     public static string Hello(string user, string token) => $"peer-hello {user} {token}";
 
     public static string Message(string id, DateTimeOffset sentAt, string text)
@@ -41,7 +44,8 @@ internal static class PeerWire
         sentAt = default;
         text = rest ?? string.Empty;
         if (kind != "pmsg" || fields.Length != 2 || !MessageId.TryParse(fields[0], out id)
-            || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var millis))
+            || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
+            || millis > MaxUnixMilliseconds)
         {
             return false;
         }
