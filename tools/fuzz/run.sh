@@ -49,19 +49,20 @@ for target in "${targets[@]}"; do
   echo "fuzzing $target for ${seconds}s"
   # -t: a hang is an input that takes over 5 s (generous: the first run includes the runtime's start).
   fuzz() { afl-fuzz -i "$corpus" -o "$findings" -V "$seconds" -t 5000 -m none -- dotnet "$bin/ChatRoom.Fuzz.dll" "$target" > "$findings/afl.log" 2>&1; }
-  if ! fuzz; then
+  retried=0
+  while ! fuzz; do
     # Once seen on a loaded box: the dry run saw no coverage. One retry before calling it a failure.
-    if grep -q "No instrumentation detected" "$findings/afl.log"; then
+    if [ "$retried" -eq 0 ] && grep -q "No instrumentation detected" "$findings/afl.log"; then
       echo "  afl-fuzz saw no coverage on its dry run; retrying once"
+      retried=1
       mv "$findings/afl.log" "$out/$target.first-try.log"
       rm -rf "$findings" && mkdir -p "$findings"
+      continue
     fi
-    if ! fuzz; then
-      echo "afl-fuzz failed for $target:" >&2
-      tail -n 30 "$findings/afl.log" >&2
-      exit 1
-    fi
-  fi
+    echo "afl-fuzz failed for $target:" >&2
+    tail -n 30 "$findings/afl.log" >&2
+    exit 1
+  done
 
   stats=$findings/default/fuzzer_stats
   stat() { sed -n "s/^$1 *: *//p" "$stats"; }
