@@ -313,7 +313,7 @@ public sealed class ChatClient : IChatClient
                 throw new ChatConnectionException($"the connection is closed ({_endReason})");
             }
 
-            return command.Decode(await answer.Task.WaitAsync(_options.RequestTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false));
+            return command.Read(await answer.Task.WaitAsync(_options.RequestTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false));
         }
         catch (TimeoutException ex)
         {

@@ -183,8 +183,7 @@ public sealed class PeerListener : IAsyncDisposable
             }
 
             var hello = await connection.ReadLineAsync(linked.Token).ConfigureAwait(false);
-            var (kind, fields, _) = PeerLineConnection.Split(hello ?? string.Empty);
-            if (kind != "peer-hello" || fields.Length != 2 || Admit(fields[0], fields[1]) is not { } grant)
+            if (!PeerWire.TryParseHello(hello ?? string.Empty, out var user, out var token) || Admit(user, token) is not { } grant)
             {
                 await connection.WriteLineAsync("peer-refused :no valid grant for this connection", _stopping.Token).ConfigureAwait(false);
                 return;
@@ -200,20 +199,17 @@ public sealed class PeerListener : IAsyncDisposable
                     return;
                 }
 
-                var (messageKind, messageFields, text) = PeerLineConnection.Split(line);
-                if (messageKind != "pmsg" || messageFields.Length != 2 || !MessageId.TryParse(messageFields[0], out var id)
-                    || !long.TryParse(messageFields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var millis))
+                if (!PeerWire.TryParseMessage(line, out var id, out var sentAt, out var text))
                 {
                     continue;
                 }
 
                 if (_seen.TryAdd(id))
                 {
-                    var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(millis);
-                    _messages.Writer.TryWrite(new MessageNotice(new ChatMessage(id, MessageKind.Private, grant.Requester, grant.Target, text ?? string.Empty, sentAt), FromOfflineStore: false));
+                    _messages.Writer.TryWrite(new MessageNotice(new ChatMessage(id, MessageKind.Private, grant.Requester, grant.Target, text, sentAt), FromOfflineStore: false));
                 }
 
-                await connection.WriteLineAsync(PeerWire.Ack(messageFields[0]), _stopping.Token).ConfigureAwait(false);
+                await connection.WriteLineAsync(PeerWire.Ack(id.ToString()), _stopping.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or AuthenticationException)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using ChatRoom.Messaging;
 using ChatRoom.Protocol;
 
 namespace ChatRoom.Peer;
@@ -15,12 +16,43 @@ internal static class PeerWire
     // Room for the server's largest message text (4 KiB of UTF-8) with the id and time in front, and to spare.
     public const int MaxLineBytes = 16 * 1024;
 
+    // The last millisecond a DateTimeOffset holds (9999-12-31); a later time is a malformed line, not an exception.
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     public static string Hello(string user, string token) => $"peer-hello {user} {token}";
 
     public static string Message(string id, DateTimeOffset sentAt, string text)
         => $"pmsg {id} {sentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)} :{text}";
 
     public static string Ack(string id) => $"pack {id}";
+
+    /// <summary>Reads <c>peer-hello &lt;user&gt; &lt;token&gt;</c>; false for any other line.</summary>
+    public static bool TryParseHello(string line, out string user, out string token)
+    {
+        var (kind, fields, _) = PeerLineConnection.Split(line);
+        var ok = kind == "peer-hello" && fields.Length == 2;
+        user = ok ? fields[0] : string.Empty;
+        token = ok ? fields[1] : string.Empty;
+        return ok;
+    }
+
+    /// <summary>Reads <c>pmsg &lt;id&gt; &lt;time&gt; :&lt;text&gt;</c>; false for any other line or a field out of range.</summary>
+    public static bool TryParseMessage(string line, out MessageId id, out DateTimeOffset sentAt, out string text)
+    {
+        var (kind, fields, rest) = PeerLineConnection.Split(line);
+        id = default;
+        sentAt = default;
+        text = rest ?? string.Empty;
+        if (kind != "pmsg" || fields.Length != 2 || !MessageId.TryParse(fields[0], out id)
+            || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
+            || millis > MaxUnixMilliseconds)
+        {
+            return false;
+        }
+
+        sentAt = DateTimeOffset.FromUnixTimeMilliseconds(millis);
+        return true;
+    }
 }
 
 /// <summary>

@@ -145,7 +145,7 @@ internal static class WireFormat
                 },
                 "grant" => new ConsentConfirmedNotice(new PeerGrant(fields[0], self, fields[1], ParseTime(fields[2]))),
                 "refused" => new ConsentRefusedNotice(fields[0], TryParseKebab<ConsentRefusal>(fields[1], out var reason) ? reason : throw new FormatException($"unknown refusal '{fields[1]}'")),
-                "hello" => new HelloNotice(fields[0], ParseInt(fields[1]), TimeSpan.FromSeconds(double.Parse(fields[2], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture))),
+                "hello" => new HelloNotice(fields[0], ParseInt(fields[1]), ParseSeconds(fields[2])),
                 "displaced" => new DisplacedNotice(UnwrapAddress(fields[0])),
                 "bye" => new ByeNotice(fields[0], text ?? string.Empty),
                 _ => throw new FormatException($"unknown line kind '{kind}'"),
@@ -216,6 +216,16 @@ internal static class WireFormat
 
     private static MessageId ParseId(string text)
         => MessageId.TryParse(text, out var id) ? id : throw new FormatException($"bad message id '{text}'");
+
+    // Decimal, not double: the interval is written to the millisecond and must read back to the tick. The client sets a
+    // timer with it, so an interval no timer takes (under 1 ms, over 49 days) is malformed rather than a crash later.
+    private static TimeSpan ParseSeconds(string text)
+    {
+        var interval = TimeSpan.FromTicks((long)(decimal.Parse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond));
+        return interval >= TimeSpan.FromMilliseconds(1) && interval.TotalMilliseconds <= uint.MaxValue - 1
+            ? interval
+            : throw new FormatException($"heartbeat interval out of range: {text}");
+    }
 
     private static int ParseInt(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 

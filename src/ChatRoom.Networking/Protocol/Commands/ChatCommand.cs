@@ -38,6 +38,21 @@ internal abstract class ChatCommand<TResult>(VerbSpec spec) : ChatCommand(spec)
     /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
     public abstract TResult Decode(ReplyNotice reply);
 
+    /// <summary>The SDK's reading of the reply: <see cref="Decode"/>, with a reply short of a field or with a bad number refused alike.</summary>
+    /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
+    public TResult Read(ReplyNotice reply)
+    {
+        try
+        {
+            return Decode(reply);
+        }
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // Decode reads fields by position; a server that sends fewer, or no number where one belongs, is malformed.
+            throw new ChatProtocolException(ErrorCodes.BadArgument, $"malformed reply to {Name} from server: {reply.Head}");
+        }
+    }
+
     /// <summary>An error reply that has no typed result.</summary>
     protected static ChatProtocolException Unexpected(ReplyNotice reply) => new(reply.Head, $"{reply.Head}: {reply.Text}");
 
