@@ -89,6 +89,19 @@ internal static class CommandParser
         return true;
     }
 
+    /// <summary>The command word of <paramref name="line"/> (after a tag) if it is a known verb, else null.</summary>
+    public static string? KnownVerb(string line)
+    {
+        var rest = line.AsSpan().Trim();
+        var word = NextWord(ref rest);
+        if (word.Length > 1 && word[0] == '#')
+        {
+            word = NextWord(ref rest);
+        }
+
+        return CommandTable.TryFind(word.ToString(), out var definition) ? definition.Name : null;
+    }
+
     private static string? Validate(ClientCommand command)
     {
         var spec = command.Spec;

@@ -43,13 +43,13 @@ internal sealed class CommandDispatcher
     {
         if (!CommandParser.TryParse(line, out var command, out var error))
         {
-            return Refuse(connection, error);
+            return Refuse(connection, error, CommandParser.KnownVerb(line), line.Length);
         }
 
         var session = connection.Session;
         if (command.Spec.RequiresLogin && session is null)
         {
-            return Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"));
+            return Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"), command.Spec.Name, line.Length);
         }
 
         var request = new CommandRequest(command, session, connection, _services);
@@ -81,15 +81,17 @@ internal sealed class CommandDispatcher
     }
 
     /// <summary>Answers a line that could not be read (too long, not UTF-8) with its error.</summary>
-    public void ProtocolError(ServerConnection connection, ProtocolError error) => connection.Send(Refuse(connection, error));
+    public void ProtocolError(ServerConnection connection, ProtocolError error) => connection.Send(Refuse(connection, error, null, 0));
 
     /// <summary>The connection is gone: its session, if still current, ends and everyone allowed is told.</summary>
     public ValueTask ConnectionClosedAsync(ServerConnection connection)
         => connection.Session is { } session ? _services.Sessions.LogoutAsync(session, LogoutReason.Disconnected) : ValueTask.CompletedTask;
 
-    private ReplyNotice Refuse(ServerConnection connection, ProtocolError error)
+    // The log gets the code, a known verb and the length, never the client's text: a password typed at the wrong
+    // prompt arrives as an unknown command, and a hash of it would be as good as the password to anyone who reads logs.
+    private ReplyNotice Refuse(ServerConnection connection, ProtocolError error, string? verb, int length)
     {
-        ServerLog.ProtocolError(_logger, connection.Name, connection.Session?.User ?? "-", error.Code, error.Text);
+        ServerLog.ProtocolError(_logger, connection.Name, connection.Session?.User ?? "-", error.Code, verb ?? "-", length);
         return ReplyNotice.Failure(error);
     }
 

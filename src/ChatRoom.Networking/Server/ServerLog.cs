@@ -14,8 +14,8 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Connection {Connection} closed")]
     public static partial void Closed(ILogger logger, string connection);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Protocol error from {Connection} (user {User}): {Code} {Detail}")]
-    public static partial void ProtocolError(ILogger logger, string connection, string user, string code, string detail);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Protocol error from {Connection} (user {User}): {Code} (verb {Verb}, {Length} characters)")]
+    public static partial void ProtocolError(ILogger logger, string connection, string user, string code, string verb, int length);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Disconnected slow reader {Connection} (user {User}): {Capacity} lines waiting")]
     public static partial void SlowReaderDisconnected(ILogger logger, string connection, string user, int capacity);
