@@ -17,7 +17,17 @@ var credentials = new Option<FileInfo?>("--credentials") { Description = "users 
 var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked after 3 failed logins (default 60)" };
 var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description = "seconds of silence after which a client is logged out (default 75)" };
 var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
-var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data };
+var loginTimeout = new Option<double?>("--login-timeout") { Description = "seconds a connection may take to log in before it is closed (default 30)" };
+var maxConnections = new Option<int?>("--max-connections") { Description = "connections open at once, in total (default 20000)" };
+var maxConnectionsPerAddress = new Option<int?>("--max-connections-per-address") { Description = "connections open at once from one IP address (default 2000)" };
+var messagesPerSecond = new Option<int?>("--max-messages-per-second") { Description = "messages and broadcasts one connection may send a second; the excess is refused (default 20000)" };
+var commandsPerSecond = new Option<int?>("--max-commands-per-second") { Description = "lines of any kind one connection may send a second; the excess is refused (default 40000)" };
+var maxRefusedLines = new Option<int?>("--max-refused-lines") { Description = "rate-limited lines within 10 s after which a connection is cut (default 1000)" };
+var root = new RootCommand("ChatRoom message-center server")
+{
+    port, credentials, blockTime, heartbeatTimeout, data,
+    loginTimeout, maxConnections, maxConnectionsPerAddress, messagesPerSecond, commandsPerSecond, maxRefusedLines,
+};
 
 var parsed = root.Parse(args);
 if (CommandLineErrors.Report(parsed) is { } badUsage)
@@ -43,6 +53,12 @@ root.SetAction(async (result, cancellationToken) =>
     catch (CredentialFileException ex)
     {
         Console.Error.WriteLine($"error: credentials file {ex.Message}");
+        return BadUsage;
+    }
+
+    if (result.GetValue(loginTimeout) is { } loginSeconds && !(loginSeconds >= 0.1 && loginSeconds <= 86_400))
+    {
+        Console.Error.WriteLine($"error: --login-timeout must be from 0.1 to 86400 seconds (was {loginSeconds})");
         return BadUsage;
     }
 
@@ -88,7 +104,16 @@ root.SetAction(async (result, cancellationToken) =>
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton(users);
     builder.Services.AddChatRoomSqliteStore(store);
-    builder.Services.AddChatRoomServer(o => o.Port = listenPort);
+    builder.Services.AddChatRoomServer(o =>
+    {
+        o.Port = listenPort;
+        o.LoginTimeout = result.GetValue(loginTimeout) is { } login ? TimeSpan.FromSeconds(login) : o.LoginTimeout;
+        o.MaxConnections = result.GetValue(maxConnections) ?? o.MaxConnections;
+        o.MaxConnectionsPerAddress = result.GetValue(maxConnectionsPerAddress) ?? o.MaxConnectionsPerAddress;
+        o.MessagesPerSecond = result.GetValue(messagesPerSecond) ?? o.MessagesPerSecond;
+        o.CommandsPerSecond = result.GetValue(commandsPerSecond) ?? o.CommandsPerSecond;
+        o.MaxRefusedLines = result.GetValue(maxRefusedLines) ?? o.MaxRefusedLines;
+    });
     builder.Services.Configure<ChatRoomOptions>(o =>
     {
         o.LockoutDuration = core.LockoutDuration;

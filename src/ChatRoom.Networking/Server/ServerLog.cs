@@ -34,4 +34,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Closed {Connection}: no login within {Seconds} s")]
+    public static partial void LoginTimedOut(ILogger logger, string connection, double seconds);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Refused connection {Connection}: too many connections ({Scope} limit {Limit})")]
+    public static partial void ConnectionRefused(ILogger logger, string connection, string scope, int limit);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Rate-limiting {Connection} (user {User}): over the {Limit} limit; further refusals are not logged until it slows down")]
+    public static partial void RateLimited(ILogger logger, string connection, string user, string limit);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Disconnected flooder {Connection} (user {User}): more than {Refused} lines refused within 10 s")]
+    public static partial void FlooderDisconnected(ILogger logger, string connection, string user, int refused);
 }
