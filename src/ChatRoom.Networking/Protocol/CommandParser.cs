@@ -1,4 +1,5 @@
 using ChatRoom.Auth;
+using ChatRoom.Messaging;
 using ChatRoom.Protocol.Commands;
 
 namespace ChatRoom.Protocol;
@@ -125,14 +126,15 @@ internal static class CommandParser
         return word;
     }
 
-    // Echoed input is cut short and stripped of control characters so an error line cannot carry a terminal escape.
+    // Echoed input is cut short and stripped of control characters so an error line cannot carry a terminal escape,
+    // nor a bidirectional control that would reorder the rest of the line.
     private static string Printable(ReadOnlySpan<char> text)
     {
         var cut = text.Length > 32 ? text[..32] : text;
         var chars = cut.ToArray();
         for (var i = 0; i < chars.Length; i++)
         {
-            if (char.IsControl(chars[i]))
+            if (char.IsControl(chars[i]) || BidiControls.ContainsFormattingOrMarks([chars[i]]))
             {
                 chars[i] = '?';
             }
