@@ -42,7 +42,8 @@ public sealed class ChatServerTests
     [Fact]
     public async Task Three_wrong_passwords_lock_the_name_until_the_block_time_has_passed()
     {
-        await using var server = await TestServer.StartAsync();
+        // The same connection waits out the lock, so its login deadline must be longer than the block time.
+        await using var server = await TestServer.StartAsync(server: o => o.LoginTimeout = TimeSpan.FromMinutes(5));
         var client = await server.ConnectAsync();
 
         Assert.Equal(new LoginInvalid(2), await client.LoginAsync("seas", "x"));
