@@ -74,7 +74,7 @@ internal sealed class ChatShell
                 var broadcast = await _client.BroadcastAsync(rest, cancellationToken).ConfigureAwait(false);
                 _write(broadcast.Refusal is { } r
                     ? $"not sent: {Describe(r, "everyone")}"
-                    : $"broadcast sent to {broadcast.Recipients}" + (broadcast.Skipped > 0 ? $" ({broadcast.Skipped} who blocked you skipped)" : string.Empty));
+                    : $"broadcast sent to {broadcast.Recipients}");
                 return true;
             case "online" when NoArguments(rest, Usage("online")):
                 _write($"online: {string.Join(", ", await _client.GetOnlineUsersAsync(cancellationToken).ConfigureAwait(false))}");

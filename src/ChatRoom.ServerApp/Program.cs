@@ -25,7 +25,17 @@ var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "the PEM private
 var tlsPassword = new Option<string?>("--tls-cert-password") { Description = $"the PFX (or encrypted key) password; safer in the {TlsPasswordVariable} environment variable" };
 var hashUser = new Argument<string?>("user") { Description = "the user name to put before the hash", Arity = ArgumentArity.ZeroOrOne };
 var hashPassword = new Command("hash-password", "read a password (without echo; or one line of redirected input) and print the credentials-file line with its salted PBKDF2 hash") { hashUser };
-var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword, hashPassword };
+var loginTimeout = new Option<double?>("--login-timeout") { Description = "seconds a connection may take to log in before it is closed (default 30)" };
+var maxConnections = new Option<int?>("--max-connections") { Description = "connections open at once, in total (default 20000)" };
+var maxConnectionsPerAddress = new Option<int?>("--max-connections-per-address") { Description = "connections open at once from one IP address (default 2000)" };
+var messagesPerSecond = new Option<int?>("--max-messages-per-second") { Description = "messages and broadcasts one connection may send a second; the excess is refused (default 20000)" };
+var commandsPerSecond = new Option<int?>("--max-commands-per-second") { Description = "lines of any kind one connection may send a second; the excess is refused (default 40000)" };
+var maxRefusedLines = new Option<int?>("--max-refused-lines") { Description = "rate-limited lines within 10 s after which a connection is cut (default 1000)" };
+var root = new RootCommand("ChatRoom message-center server")
+{
+    port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword, hashPassword,
+    loginTimeout, maxConnections, maxConnectionsPerAddress, messagesPerSecond, commandsPerSecond, maxRefusedLines,
+};
 
 hashPassword.SetAction(result =>
 {
@@ -72,6 +82,12 @@ root.SetAction(async (result, cancellationToken) =>
     catch (CredentialFileException ex)
     {
         Console.Error.WriteLine($"error: credentials file {ex.Message}");
+        return BadUsage;
+    }
+
+    if (result.GetValue(loginTimeout) is { } loginSeconds && !(loginSeconds >= 0.1 && loginSeconds <= 86_400))
+    {
+        Console.Error.WriteLine($"error: --login-timeout must be from 0.1 to 86400 seconds (was {loginSeconds})");
         return BadUsage;
     }
 
@@ -132,6 +148,12 @@ root.SetAction(async (result, cancellationToken) =>
         o.TlsCertificatePath = certificate;
         o.TlsKeyPath = key;
         o.TlsCertificatePassword = certificate is null ? null : password;
+        o.LoginTimeout = result.GetValue(loginTimeout) is { } login ? TimeSpan.FromSeconds(login) : o.LoginTimeout;
+        o.MaxConnections = result.GetValue(maxConnections) ?? o.MaxConnections;
+        o.MaxConnectionsPerAddress = result.GetValue(maxConnectionsPerAddress) ?? o.MaxConnectionsPerAddress;
+        o.MessagesPerSecond = result.GetValue(messagesPerSecond) ?? o.MessagesPerSecond;
+        o.CommandsPerSecond = result.GetValue(commandsPerSecond) ?? o.CommandsPerSecond;
+        o.MaxRefusedLines = result.GetValue(maxRefusedLines) ?? o.MaxRefusedLines;
     });
     builder.Services.Configure<ChatRoomOptions>(o =>
     {

@@ -143,6 +143,14 @@ internal sealed class TestServer : IAsyncDisposable
         return raw;
     }
 
+    /// <summary>A bare line client over memory that the server sees as coming from <paramref name="remoteAddress"/>.</summary>
+    public RawClient ConnectRawFrom(string remoteAddress)
+    {
+        var raw = RawClient.Over((_memory ?? throw new InvalidOperationException("Only over memory.")).Connect(remoteAddress));
+        _owned.Add(raw);
+        return raw;
+    }
+
     private static async ValueTask CloseAsync(System.IO.Pipelines.IDuplexPipe pipe)
     {
         await pipe.Input.CompleteAsync();

@@ -1,8 +1,9 @@
 namespace ChatRoom.Auth;
 
 /// <summary>
-/// The rule every user name follows: 1 to 64 characters, none of them white space or control characters, and not starting
-/// with <c>#</c> or <c>:</c> (which mark tags and free text on the wire).
+/// The rule every user name follows: 1 to 64 characters, none of them white space, control characters or bidirectional
+/// controls (<see cref="Messaging.BidiControls"/>: a name must read as it is), and not starting with <c>#</c> or <c>:</c>
+/// (which mark tags and free text on the wire).
 /// </summary>
 public static class UserNames
 {
@@ -12,7 +13,7 @@ public static class UserNames
     /// <summary>Whether <paramref name="name"/> is a well-formed user name.</summary>
     public static bool IsValid(string? name)
     {
-        if (string.IsNullOrEmpty(name) || name.Length > MaxLength || name[0] is '#' or ':')
+        if (string.IsNullOrEmpty(name) || name.Length > MaxLength || name[0] is '#' or ':' || Messaging.BidiControls.ContainsFormattingOrMarks(name))
         {
             return false;
         }

@@ -76,7 +76,7 @@ internal sealed class MessageRouter : IMessageRouter
         if (CheckText(text) is { } reason)
         {
             _events.Publish(new MessageRefused(_time.GetUtcNow(), from, "*", reason));
-            return new BroadcastResult(null, 0, 0, reason);
+            return new BroadcastResult(null, 0, reason);
         }
 
         var message = new ChatMessage(MessageId.New(_time), MessageKind.Broadcast, from, null, text, _time.GetUtcNow());
@@ -99,8 +99,9 @@ internal sealed class MessageRouter : IMessageRouter
             }
         }
 
+        // The server's log may know who was skipped; the sender must not (see BroadcastResult).
         _events.Publish(new BroadcastSent(message.SentAt, message, sent, skipped));
-        return new BroadcastResult(message, sent, skipped);
+        return new BroadcastResult(message, sent);
     }
 
     private RefusalReason? CheckText(string text)

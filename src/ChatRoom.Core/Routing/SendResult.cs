@@ -42,7 +42,10 @@ public sealed record SendResult(SendOutcome Outcome, ChatMessage? Message, Refus
 
 /// <summary>The outcome of a broadcast.</summary>
 /// <param name="Message">The accepted message, or null when refused.</param>
-/// <param name="Recipients">How many online users received it.</param>
-/// <param name="Skipped">How many online users were skipped because they blocked the sender.</param>
+/// <param name="Recipients">How many online users it was queued to.</param>
 /// <param name="Refusal">Why it was refused, or null.</param>
-public sealed record BroadcastResult(ChatMessage? Message, int Recipients, int Skipped, RefusalReason? Refusal = null);
+/// <remarks>
+/// It does not say how many were skipped because they blocked the sender: that count would change as a blocker logs in
+/// and out, telling the blocked sender when the blocker is online. Those users are simply not among the recipients.
+/// </remarks>
+public sealed record BroadcastResult(ChatMessage? Message, int Recipients, RefusalReason? Refusal = null);

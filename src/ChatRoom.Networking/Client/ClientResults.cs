@@ -12,10 +12,10 @@ public sealed record SendReceipt(SendOutcome Outcome, MessageId? MessageId, Refu
 
 /// <summary>What the server did with a broadcast.</summary>
 /// <param name="MessageId">The id the server gave it, unless refused.</param>
-/// <param name="Recipients">How many received it.</param>
-/// <param name="Skipped">How many were skipped because they blocked you.</param>
+/// <param name="Recipients">How many online users it was queued to. Users who blocked you are never among them, and the
+/// server does not say how many there were, so the count does not change as they log in or out.</param>
 /// <param name="Refusal">Why it was refused, if it was.</param>
-public sealed record BroadcastReceipt(MessageId? MessageId, int Recipients, int Skipped, RefusalReason? Refusal = null);
+public sealed record BroadcastReceipt(MessageId? MessageId, int Recipients, RefusalReason? Refusal = null);
 
 /// <summary>The client's connection ended; no more notices follow.</summary>
 /// <param name="Reason">Why: the server's <c>bye</c> reason (<c>logout</c>, <c>shutdown</c>, <c>expired</c>), <c>displaced</c>, <c>disposed</c> or <c>connection-lost</c>.</param>

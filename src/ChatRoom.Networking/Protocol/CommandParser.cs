@@ -1,4 +1,5 @@
 using ChatRoom.Auth;
+using ChatRoom.Messaging;
 using ChatRoom.Protocol.Commands;
 
 namespace ChatRoom.Protocol;
@@ -89,6 +90,19 @@ internal static class CommandParser
         return true;
     }
 
+    /// <summary>The command word of <paramref name="line"/> (after a tag) if it is a known verb, else null.</summary>
+    public static string? KnownVerb(string line)
+    {
+        var rest = line.AsSpan().Trim();
+        var word = NextWord(ref rest);
+        if (word.Length > 1 && word[0] == '#')
+        {
+            word = NextWord(ref rest);
+        }
+
+        return CommandTable.TryFind(word.ToString(), out var definition) ? definition.Name : null;
+    }
+
     private static string? Validate(ClientCommand command)
     {
         var spec = command.Spec;
@@ -112,14 +126,15 @@ internal static class CommandParser
         return word;
     }
 
-    // Echoed input is cut short and stripped of control characters so an error line cannot carry a terminal escape.
+    // Echoed input is cut short and stripped of control characters so an error line cannot carry a terminal escape,
+    // nor a bidirectional control that would reorder the rest of the line.
     private static string Printable(ReadOnlySpan<char> text)
     {
         var cut = text.Length > 32 ? text[..32] : text;
         var chars = cut.ToArray();
         for (var i = 0; i < chars.Length; i++)
         {
-            if (char.IsControl(chars[i]))
+            if (char.IsControl(chars[i]) || BidiControls.ContainsFormattingOrMarks([chars[i]]))
             {
                 chars[i] = '?';
             }

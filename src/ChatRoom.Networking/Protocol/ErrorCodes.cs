@@ -62,4 +62,10 @@ public static class ErrorCodes
 
     /// <summary>The server could not complete the command.</summary>
     public const string ServerError = "server-error";
+
+    /// <summary>The connection was refused: too many from this address (<c>address</c>) or in total (<c>server</c>).</summary>
+    public const string TooManyConnections = "too-many-connections";
+
+    /// <summary>The line was refused: this connection sends faster than the server's limit; the field says when to retry.</summary>
+    public const string RateLimited = "rate-limited";
 }

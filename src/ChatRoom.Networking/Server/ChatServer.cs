@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -23,6 +24,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly IConnectionListenerFactory _transport;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ConnectionLimits _limits;
     private readonly CancellationTokenSource _stopping = new();
     private IConnectionListener? _listener;
     private Task _accepting = Task.CompletedTask;
@@ -49,6 +51,7 @@ public sealed class ChatServer : IAsyncDisposable
         _transport = transport;
         _time = time;
         _logger = logger;
+        _limits = new ConnectionLimits(_options);
     }
 
     /// <summary>The address and port the server listens on, once started (the real port when the options said 0).</summary>
@@ -152,14 +155,47 @@ public sealed class ChatServer : IAsyncDisposable
                 return;
             }
 
-            var connection = new ServerConnection(transport, _options, _heartbeatInterval, _heartbeatTimeout, _logger);
+            // Counted before any other work, so a flood of connections costs one line each and no session.
+            var key = ConnectionLimits.Key(transport.RemoteAddress);
+            if (_limits.TryEnter(key) is { } scope)
+            {
+                _ = RefuseAsync(transport, scope);
+                continue;
+            }
+
+            var connection = new ServerConnection(transport, _options, _heartbeatInterval, _heartbeatTimeout, _time, _logger);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[connection] = done.Task;
-            _ = RunConnectionAsync(connection, done);
+            _ = RunConnectionAsync(connection, key, done);
         }
     }
 
-    private async Task RunConnectionAsync(ServerConnection connection, TaskCompletionSource done)
+    private async Task RefuseAsync(TransportConnection transport, string scope)
+    {
+        var limit = scope == "server" ? _options.MaxConnections : _options.MaxConnectionsPerAddress;
+        ServerLog.ConnectionRefused(_logger, transport.Name, scope, limit);
+        try
+        {
+            var writer = new LineWriter(transport.Pipe.Output);
+            writer.Write(ReplyNotice.Failure(null, ErrorCodes.TooManyConnections, [scope, limit.ToString(CultureInfo.InvariantCulture)],
+                scope == "server" ? $"the server is full ({limit} connections); try again later" : $"too many connections from your address (limit {limit}); try again later"));
+
+            // One short line fits any socket buffer; the timeout only guards against a transport that never takes it.
+            await writer.FlushAsync(_stopping.Token).AsTask().WaitAsync(_options.ShutdownTimeout, _time).ConfigureAwait(false);
+            transport.CompleteOutput();
+        }
+#pragma warning disable CA1031 // A refused client that breaks off is no concern of anyone's.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunConnectionAsync(ServerConnection connection, string key, TaskCompletionSource done)
     {
         ServerLog.Accepted(_logger, connection.Name);
         try
@@ -177,6 +213,7 @@ public sealed class ChatServer : IAsyncDisposable
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(connection, out _);
+            _limits.Leave(key);
             ServerLog.Closed(_logger, connection.Name);
             done.TrySetResult();
         }

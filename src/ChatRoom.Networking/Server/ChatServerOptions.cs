@@ -78,6 +78,52 @@ public sealed class ChatServerOptions
     /// <exception cref="IOException">A file cannot be read.</exception>
     internal X509Certificate2? LoadTlsCertificate()
         => TlsCertificate ?? (TlsCertificatePath is { } path ? TlsCertificates.Load(path, TlsKeyPath, TlsCertificatePassword) : null);
+    /// How long a connection may stay without a successful login; then it is told (<c>bye login-timeout</c>) and closed,
+    /// so connections that never log in (slowloris, half a line then silence) cannot pile up. Default 30 s: a person at
+    /// the prompt, or a program that logs in at once even while thousands of others do (the load tests log in 100 at a
+    /// time), needs far less.
+    /// </summary>
+    public TimeSpan LoginTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Connections open at once, in total; the next is refused with <c>error too-many-connections server</c> and closed
+    /// before any other work. Default 20,000: twice the 10,000 idle logged-in clients the load tests hold, and within
+    /// what one process's file handles allow on a typical host.
+    /// </summary>
+    public int MaxConnections { get; set; } = 20_000;
+
+    /// <summary>
+    /// Connections open at once from one IP address (IPv4-mapped IPv6 counts as IPv4); the next is refused with
+    /// <c>error too-many-connections address</c> and closed. Default 2,000: the load tests open 1,001 from one address
+    /// (a broadcaster and 1,000 receivers), and people behind one NAT share an address; low enough that one address
+    /// cannot take the whole <see cref="MaxConnections"/>.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 2_000;
+
+    /// <summary>
+    /// Messages (<c>message</c>, which also carries private messages relayed through the server, and <c>broadcast</c>)
+    /// one connection may send per second, as a token bucket holding one second's worth, so short bursts pass. The excess
+    /// is refused with <c>error rate-limited &lt;retry-after-ms&gt;</c>, never queued. Default 20,000: the load tests push
+    /// several thousand messages a second from one sender as fast as replies allow, and must run unthrottled. A server
+    /// for people only can set it far lower (a person types a few a second).
+    /// </summary>
+    public int MessagesPerSecond { get; set; } = 20_000;
+
+    /// <summary>
+    /// Lines of any kind (every command, acknowledgements and bad lines included) one connection may send per second, as
+    /// a token bucket holding one second's worth. The excess is refused with <c>error rate-limited &lt;retry-after-ms&gt;</c>;
+    /// a refused <c>ack</c> leaves its messages unacknowledged (sent again at the next login, never lost). Default 40,000:
+    /// twice <see cref="MessagesPerSecond"/>, room for the acknowledgements and heartbeats beside a full message rate.
+    /// </summary>
+    public int CommandsPerSecond { get; set; } = 40_000;
+
+    /// <summary>
+    /// Lines refused by the rate limits that a connection may send within 10 s (a bucket of this many, refilled over
+    /// 10 s); one more and it is told (<c>bye flooding</c>) and disconnected, so a flooder that ignores the refusals
+    /// stops costing the server even the refusals. Default 1,000: far more than a client that backs off when told ever
+    /// reaches.
+    /// </summary>
+    public int MaxRefusedLines { get; set; } = 1_000;
 }
 
 /// <summary>Checks <see cref="ChatServerOptions"/> against itself and against the core's heartbeat timeout.</summary>
@@ -148,6 +194,35 @@ public sealed class ChatServerOptionsValidator : IValidateOptions<ChatServerOpti
         }
 
         ValidateTls(options, failures);
+        if (options.LoginTimeout < TimeSpan.FromMilliseconds(100) || options.LoginTimeout > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{nameof(ChatServerOptions.LoginTimeout)} must be from 0.1 s to 1 day (was {options.LoginTimeout}).");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            failures.Add($"{nameof(ChatServerOptions.MaxConnections)} must be at least 1 (was {options.MaxConnections}).");
+        }
+
+        if (options.MaxConnectionsPerAddress < 1 || options.MaxConnectionsPerAddress > options.MaxConnections)
+        {
+            failures.Add($"{nameof(ChatServerOptions.MaxConnectionsPerAddress)} must be from 1 to {nameof(ChatServerOptions.MaxConnections)} ({options.MaxConnections}) (was {options.MaxConnectionsPerAddress}).");
+        }
+
+        if (options.MessagesPerSecond < 1)
+        {
+            failures.Add($"{nameof(ChatServerOptions.MessagesPerSecond)} must be at least 1 (was {options.MessagesPerSecond}).");
+        }
+
+        if (options.CommandsPerSecond < options.MessagesPerSecond)
+        {
+            failures.Add($"{nameof(ChatServerOptions.CommandsPerSecond)} ({options.CommandsPerSecond}) must be at least {nameof(ChatServerOptions.MessagesPerSecond)} ({options.MessagesPerSecond}): every message is also a command.");
+        }
+
+        if (options.MaxRefusedLines < 1)
+        {
+            failures.Add($"{nameof(ChatServerOptions.MaxRefusedLines)} must be at least 1 (was {options.MaxRefusedLines}).");
+        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChatRoom.Blocking;
 using ChatRoom.Consent;
 using ChatRoom.Presence;
@@ -18,6 +19,7 @@ internal sealed class CommandDispatcher
 {
     private readonly CommandServices _services;
     private readonly ILogger _logger;
+    private readonly int _maxRefusedLines;
 
     public CommandDispatcher(
         ISessionManager sessions,
@@ -25,9 +27,11 @@ internal sealed class CommandDispatcher
         IBlacklistService blacklist,
         IConsentService consent,
         IOptionsMonitor<ChatRoomOptions> core,
+        IOptions<ChatServerOptions> server,
         ILogger<ChatServer> logger)
     {
         _services = new CommandServices(sessions, router, blacklist, consent, core);
+        _maxRefusedLines = server.Value.MaxRefusedLines;
         _logger = logger;
     }
 
@@ -41,15 +45,28 @@ internal sealed class CommandDispatcher
     /// <summary>What <paramref name="line"/>, read on <paramref name="connection"/>, comes to. Posts nothing.</summary>
     public async ValueTask<CommandOutcome> ExecuteAsync(ServerConnection connection, string line, CancellationToken cancellationToken)
     {
-        if (!CommandParser.TryParse(line, out var command, out var error))
+        var parsed = CommandParser.TryParse(line, out var command, out var error);
+        var limits = connection.Limits;
+        var wasLimiting = limits.Limiting;
+        if (!limits.TryTakeLine(out var retryAfter))
         {
-            return Refuse(connection, error);
+            return RateLimited(connection, parsed ? command.Tag : error.Tag, retryAfter, "command", wasLimiting);
+        }
+
+        if (!parsed)
+        {
+            return Refuse(connection, error, CommandParser.KnownVerb(line), line.Length);
         }
 
         var session = connection.Session;
         if (command.Spec.RequiresLogin && session is null)
         {
-            return Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"));
+            return Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"), command.Spec.Name, line.Length);
+        }
+
+        if (command.Definition is MessageCommand or BroadcastCommand && !limits.TryTakeMessage(out retryAfter))
+        {
+            return RateLimited(connection, command.Tag, retryAfter, "message", wasLimiting);
         }
 
         var request = new CommandRequest(command, session, connection, _services);
@@ -81,15 +98,38 @@ internal sealed class CommandDispatcher
     }
 
     /// <summary>Answers a line that could not be read (too long, not UTF-8) with its error.</summary>
-    public void ProtocolError(ServerConnection connection, ProtocolError error) => connection.Send(Refuse(connection, error));
+    public void ProtocolError(ServerConnection connection, ProtocolError error) => connection.Send(Refuse(connection, error, null, 0));
 
     /// <summary>The connection is gone: its session, if still current, ends and everyone allowed is told.</summary>
     public ValueTask ConnectionClosedAsync(ServerConnection connection)
         => connection.Session is { } session ? _services.Sessions.LogoutAsync(session, LogoutReason.Disconnected) : ValueTask.CompletedTask;
 
-    private ReplyNotice Refuse(ServerConnection connection, ProtocolError error)
+    // The excess is refused at once, never queued; a run of refusals is logged once, and a flooder that keeps on past
+    // MaxRefusedLines is cut, so ignoring the refusals does not make them free.
+    private CommandOutcome RateLimited(ServerConnection connection, string? tag, TimeSpan retryAfter, string limit, bool wasLimiting)
     {
-        ServerLog.ProtocolError(_logger, connection.Name, connection.Session?.User ?? "-", error.Code, error.Text);
+        var user = connection.Session?.User ?? "-";
+        if (!wasLimiting)
+        {
+            ServerLog.RateLimited(_logger, connection.Name, user, limit);
+        }
+
+        var milliseconds = (int)Math.Ceiling(Math.Min(retryAfter.TotalMilliseconds, int.MaxValue));
+        var reply = ReplyNotice.Failure(tag, ErrorCodes.RateLimited, [milliseconds.ToString(CultureInfo.InvariantCulture)], $"too many {limit}s; try again in {milliseconds} ms");
+        if (connection.Limits.TryRefuse())
+        {
+            return reply;
+        }
+
+        ServerLog.FlooderDisconnected(_logger, connection.Name, user, _maxRefusedLines);
+        return new CommandOutcome(reply) { Final = new ByeNotice("flooding", "too many lines refused by the rate limit; disconnecting") };
+    }
+
+    // The log gets the code, a known verb and the length, never the client's text: a password typed at the wrong
+    // prompt arrives as an unknown command, and a hash of it would be as good as the password to anyone who reads logs.
+    private ReplyNotice Refuse(ServerConnection connection, ProtocolError error, string? verb, int length)
+    {
+        ServerLog.ProtocolError(_logger, connection.Name, connection.Session?.User ?? "-", error.Code, verb ?? "-", length);
         return ReplyNotice.Failure(error);
     }
 

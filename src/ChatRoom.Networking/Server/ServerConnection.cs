@@ -21,16 +21,20 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly TimeSpan _heartbeatInterval;
     private readonly TimeSpan _heartbeatTimeout;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private ChatSession? _session;
+    private ITimer? _loginDeadline;
     private volatile bool _closing;
 
-    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, ILogger logger)
+    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger)
     {
         _transport = transport;
         _options = options;
         _heartbeatInterval = heartbeatInterval;
         _heartbeatTimeout = heartbeatTimeout;
+        _time = time;
         _logger = logger;
+        Limits = new SessionLimits(options, time);
         _outbound = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
@@ -45,11 +49,22 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     /// <summary>Address and port, for logs.</summary>
     public string Name => _transport.Name;
 
+    /// <summary>This connection's rate limits; asked by the dispatcher from the read loop.</summary>
+    public SessionLimits Limits { get; }
+
     /// <summary>The session logged in on this connection, or null.</summary>
     public ChatSession? Session
     {
         get => Volatile.Read(ref _session);
-        set => Volatile.Write(ref _session, value);
+        set
+        {
+            Volatile.Write(ref _session, value);
+            if (value is not null)
+            {
+                // Logged in: the deadline has done its job.
+                Interlocked.Exchange(ref _loginDeadline, null)?.Dispose();
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -122,6 +137,8 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             return;
         }
 
+        // The deadline starts before the greeting, so a client that has read hello knows its clock is running.
+        _loginDeadline = _time.CreateTimer(static state => ((ServerConnection)state!).LoginTimedOut(), this, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
         Send(new HelloNotice(_options.ServerName, WireFormat.ProtocolVersion, _heartbeatInterval));
         var writing = WriteLoopAsync();
         try
@@ -150,9 +167,20 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Interlocked.Exchange(ref _loginDeadline, null)?.Dispose();
         _aborted.Cancel();
         await _transport.DisposeAsync().ConfigureAwait(false);
         _aborted.Dispose();
+        Limits.Dispose();
+    }
+
+    private void LoginTimedOut()
+    {
+        if (Session is null && !_closing)
+        {
+            ServerLog.LoginTimedOut(_logger, Name, _options.LoginTimeout.TotalSeconds);
+            CloseWith(new ByeNotice("login-timeout", $"no login within {_options.LoginTimeout.TotalSeconds:0.#} s; closing"));
+        }
     }
 
     private async Task ReadLoopAsync(CommandDispatcher dispatcher, CancellationToken cancellationToken)

@@ -14,8 +14,8 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Connection {Connection} closed")]
     public static partial void Closed(ILogger logger, string connection);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Protocol error from {Connection} (user {User}): {Code} {Detail}")]
-    public static partial void ProtocolError(ILogger logger, string connection, string user, string code, string detail);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Protocol error from {Connection} (user {User}): {Code} (verb {Verb}, {Length} characters)")]
+    public static partial void ProtocolError(ILogger logger, string connection, string user, string code, string verb, int length);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Disconnected slow reader {Connection} (user {User}): {Capacity} lines waiting")]
     public static partial void SlowReaderDisconnected(ILogger logger, string connection, string user, int capacity);
@@ -38,4 +38,15 @@ internal static partial class ServerLog
     // Debug: anyone can cause one per connection, so it must not flood the log at a level that is on by default.
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "TLS refused for {Connection}: {Reason}")]
     public static partial void TlsHandshakeFailed(ILogger logger, string connection, string reason);
+    [LoggerMessage(EventId = 114, Level = LogLevel.Debug, Message = "Closed {Connection}: no login within {Seconds} s")]
+    public static partial void LoginTimedOut(ILogger logger, string connection, double seconds);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Refused connection {Connection}: too many connections ({Scope} limit {Limit})")]
+    public static partial void ConnectionRefused(ILogger logger, string connection, string scope, int limit);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Rate-limiting {Connection} (user {User}): over the {Limit} limit; further refusals are not logged until it slows down")]
+    public static partial void RateLimited(ILogger logger, string connection, string user, string limit);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Disconnected flooder {Connection} (user {User}): more than {Refused} lines refused within 10 s")]
+    public static partial void FlooderDisconnected(ILogger logger, string connection, string user, int refused);
 }

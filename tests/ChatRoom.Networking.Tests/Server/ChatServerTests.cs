@@ -26,7 +26,7 @@ public sealed class ChatServerTests
         Assert.Equal(("seas", "columbia", "123", sent.MessageId), (direct.Message.From, direct.Message.To, direct.Message.Text, (MessageId?)direct.Message.Id));
 
         var broadcast = await seas.BroadcastAsync("321");
-        Assert.Equal((1, 0), (broadcast.Recipients, broadcast.Skipped));
+        Assert.Equal(1, broadcast.Recipients);
         Assert.Equal("321", (await columbiaInbox.WaitForAsync<MessageNotice>(m => m.Message.Kind == MessageKind.Broadcast)).Message.Text);
 
         Assert.Equal(BlockResult.Blocked, await seas.BlockAsync("columbia"));
@@ -42,7 +42,8 @@ public sealed class ChatServerTests
     [Fact]
     public async Task Three_wrong_passwords_lock_the_name_until_the_block_time_has_passed()
     {
-        await using var server = await TestServer.StartAsync();
+        // The same connection waits out the lock, so its login deadline must be longer than the block time.
+        await using var server = await TestServer.StartAsync(server: o => o.LoginTimeout = TimeSpan.FromMinutes(5));
         var client = await server.ConnectAsync();
 
         Assert.Equal(new LoginInvalid(2), await client.LoginAsync("seas", "x"));
@@ -107,7 +108,7 @@ public sealed class ChatServerTests
         await foobar.SendAsync("foobar", "marker");
         await foobarInbox.WaitForAsync<MessageNotice>(m => m.Message.Text == "marker");
 
-        Assert.Equal((1, 1), (receipt.Recipients, receipt.Skipped));
+        Assert.Equal(1, receipt.Recipients);
         Assert.DoesNotContain(foobarInbox.OfType<MessageNotice>(), m => m.Message.Text == "hello all");
 
         static Task columbia_receives(Inbox inbox) => inbox.WaitForAsync<MessageNotice>(m => m.Message.Text == "hello all");

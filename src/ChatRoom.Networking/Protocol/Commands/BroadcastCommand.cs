@@ -2,7 +2,7 @@ using ChatRoom.Client;
 
 namespace ChatRoom.Protocol.Commands;
 
-/// <summary><c>broadcast &lt;text&gt;</c>: answered <c>ok broadcast &lt;id&gt; &lt;recipients&gt; &lt;skipped&gt;</c>, or a refusal.</summary>
+/// <summary><c>broadcast &lt;text&gt;</c>: answered <c>ok broadcast &lt;id&gt; &lt;recipients&gt;</c>, or a refusal.</summary>
 internal sealed class BroadcastCommand() : ChatCommand<BroadcastReceipt>(new VerbSpec(
     "broadcast", [], [], TakesText: true, RequiresLogin: true, "send a message to everyone online except you and those who blocked you"))
 {
@@ -13,17 +13,17 @@ internal sealed class BroadcastCommand() : ChatCommand<BroadcastReceipt>(new Ver
     public override async ValueTask<CommandOutcome> HandleAsync(CommandRequest request, CancellationToken cancellationToken)
     {
         var sent = await request.Services.Router.BroadcastAsync(request.Me.User, request.Arg(0), cancellationToken).ConfigureAwait(false);
-        return Encode(request, new BroadcastReceipt(sent.Message?.Id, sent.Recipients, sent.Skipped, sent.Refusal));
+        return Encode(request, new BroadcastReceipt(sent.Message?.Id, sent.Recipients, sent.Refusal));
     }
 
     /// <inheritdoc />
     public override ReplyNotice Encode(CommandRequest request, BroadcastReceipt result) => result.MessageId is { } id
-        ? new ReplyNotice(request.Tag, true, Name, [id.ToString(), Number(result.Recipients), Number(result.Skipped)],
-            $"sent to {result.Recipients}; skipped {result.Skipped} who blocked you")
+        ? new ReplyNotice(request.Tag, true, Name, [id.ToString(), Number(result.Recipients)],
+            $"sent to {result.Recipients}")
         : MessageRefusals.Encode(request, result.Refusal!.Value, "everyone");
 
     /// <inheritdoc />
     public override BroadcastReceipt Decode(ReplyNotice reply) => reply.Ok
-        ? new BroadcastReceipt(ParseId(reply.Fields[0]), ParseInt(reply.Fields[1]), ParseInt(reply.Fields[2]))
-        : new BroadcastReceipt(null, 0, 0, MessageRefusals.Decode(reply) ?? throw Unexpected(reply));
+        ? new BroadcastReceipt(ParseId(reply.Fields[0]), ParseInt(reply.Fields[1]))
+        : new BroadcastReceipt(null, 0, MessageRefusals.Decode(reply) ?? throw Unexpected(reply));
 }

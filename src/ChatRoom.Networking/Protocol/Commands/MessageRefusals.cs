@@ -1,3 +1,4 @@
+using ChatRoom.Messaging;
 using ChatRoom.Routing;
 
 namespace ChatRoom.Protocol.Commands;
@@ -6,7 +7,10 @@ namespace ChatRoom.Protocol.Commands;
 internal static class MessageRefusals
 {
     /// <summary>What is wrong with <paramref name="text"/> as message text, or null.</summary>
-    public static string? CheckText(string text) => text.Any(c => char.IsControl(c) && c != '\t') ? "text may not contain control characters" : null;
+    public static string? CheckText(string text)
+        => text.Any(c => char.IsControl(c) && c != '\t') ? "text may not contain control characters"
+        : BidiControls.ContainsFormatting(text) ? "text may not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)"
+        : null;
 
     /// <summary>The error line for a message to <paramref name="to"/> refused for <paramref name="reason"/>.</summary>
     public static ReplyNotice Encode(CommandRequest request, RefusalReason reason, string to) => reason switch

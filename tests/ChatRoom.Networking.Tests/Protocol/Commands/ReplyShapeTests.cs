@@ -34,8 +34,8 @@ public sealed class ReplyShapeTests
     [Fact]
     public void A_broadcast_reads_back_with_its_counts_or_its_refusal()
     {
-        AssertRoundTrip(CommandTable.Broadcast, "broadcast hi", new BroadcastReceipt(Id, 3, 1), $"ok broadcast {Id} 3 1 :sent to 3; skipped 1 who blocked you");
-        AssertRoundTrip(CommandTable.Broadcast, "broadcast hi", new BroadcastReceipt(null, 0, 0, RefusalReason.Empty), "error empty-message :the message is empty");
+        AssertRoundTrip(CommandTable.Broadcast, "broadcast hi", new BroadcastReceipt(Id, 3), $"ok broadcast {Id} 3 :sent to 3");
+        AssertRoundTrip(CommandTable.Broadcast, "broadcast hi", new BroadcastReceipt(null, 0, RefusalReason.Empty), "error empty-message :the message is empty");
     }
 
     [Fact]
