@@ -78,6 +78,8 @@ public sealed class ChatServerOptions
     /// <exception cref="IOException">A file cannot be read.</exception>
     internal X509Certificate2? LoadTlsCertificate()
         => TlsCertificate ?? (TlsCertificatePath is { } path ? TlsCertificates.Load(path, TlsKeyPath, TlsCertificatePassword) : null);
+
+    /// <summary>
     /// How long a connection may stay without a successful login; then it is told (<c>bye login-timeout</c>) and closed,
     /// so connections that never log in (slowloris, half a line then silence) cannot pile up. Default 30 s: a person at
     /// the prompt, or a program that logs in at once even while thousands of others do (the load tests log in 100 at a
