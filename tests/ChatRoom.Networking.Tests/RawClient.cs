@@ -19,9 +19,10 @@ internal sealed class RawClient : IAsyncDisposable
 
     public Socket Socket => _tcp?.Client ?? throw new InvalidOperationException("Not a TCP client.");
 
-    public static async Task<RawClient> ConnectAsync(int port)
+    /// <summary>Connects over TCP to 127.0.0.1, from <paramref name="from"/> (another loopback address) when given.</summary>
+    public static async Task<RawClient> ConnectAsync(int port, string? from = null)
     {
-        var tcp = new TcpClient();
+        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
         await tcp.ConnectAsync("127.0.0.1", port);
         var stream = tcp.GetStream();
         return new RawClient(tcp, stream, stream);

@@ -138,7 +138,7 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>A bare line client: a TCP socket, or the client's end of an in-memory connection.</summary>
     public async Task<RawClient> ConnectRawAsync(string remoteAddress = "127.0.0.1")
     {
-        var raw = _memory is null ? await RawClient.ConnectAsync(Port) : RawClient.Over(_memory.Connect(remoteAddress));
+        var raw = _memory is null ? await RawClient.ConnectAsync(Port, remoteAddress) : RawClient.Over(_memory.Connect(remoteAddress));
         _owned.Add(raw);
         return raw;
     }

@@ -1,6 +1,15 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ChatRoom.Auth;
+using ChatRoom.Consent;
+using ChatRoom.Messaging;
+using ChatRoom.Peer;
+using ChatRoom.Sessions;
+using ChatRoom.Server;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using System.Globalization;
 
 namespace ChatRoom.Networking.Tests.Adversarial;
 
@@ -81,6 +90,186 @@ public sealed class AdversarialTests
         Assert.All(results, r => Assert.IsNotType<LoginSuccess>(r));
         await chat.WaitForRoundTripsAsync(5);
         await chat.StopAndAssertAsync(RoundTripBound, atLeast: 5);
+    }
+
+    [Fact]
+    public async Task Half_a_line_then_silence_on_many_connections_is_closed_at_the_login_deadline()
+    {
+        await using var server = await TestServer.StartAsync(transport: TestTransport.Sockets);
+        var chat = await LegitimateChat.StartAsync(server);
+        var deadline = server.Services.GetRequiredService<IOptions<ChatServerOptions>>().Value.LoginTimeout;
+
+        var stalled = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            var raw = await server.ConnectRawAsync();
+            await raw.ExpectAsync("hello");
+            await raw.SendAsync("login se");
+            return raw;
+        }));
+        await chat.WaitForRoundTripsAsync(3);
+
+        server.Time.Advance(deadline + TimeSpan.FromSeconds(1));
+
+        foreach (var raw in stalled)
+        {
+            Assert.StartsWith("bye login-timeout", await raw.ExpectAsync("bye"), StringComparison.Ordinal);
+            Assert.Null(await raw.ReadLineAsync());
+        }
+
+        await chat.WaitForRoundTripsAsync(3);
+        await chat.StopAndAssertAsync(RoundTripBound, atLeast: 6);
+    }
+
+    [Fact]
+    public async Task A_thousand_connections_from_one_address_meet_the_cap_and_nobody_else_notices()
+    {
+        const int cap = 200;
+        await using var server = await TestServer.StartAsync(server: o => o.MaxConnectionsPerAddress = cap, transport: TestTransport.Sockets);
+        var chat = await LegitimateChat.StartAsync(server);
+
+        // From another loopback address than the pair's, so the cap is the attacker's alone.
+        var firstLines = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async _ =>
+        {
+            var raw = await server.ConnectRawAsync("127.0.0.3");
+            return await raw.ReadLineAsync();
+        }));
+
+        Assert.Equal(cap, firstLines.Count(l => l!.StartsWith("hello", StringComparison.Ordinal)));
+        Assert.Equal(1000 - cap, firstLines.Count(l => l!.StartsWith($"error too-many-connections address {cap}", StringComparison.Ordinal)));
+
+        // The pair's address is not the attacker's: a third user still gets in.
+        var (_, _) = await server.LoginAsync("foobar");
+        await chat.WaitForRoundTripsAsync(5);
+        await chat.StopAndAssertAsync(RoundTripBound, atLeast: 5);
+    }
+
+    [Fact]
+    public async Task A_message_flood_is_refused_beyond_the_rate_and_every_message_it_was_told_ok_for_arrives()
+    {
+        await using var server = await TestServer.StartAsync(
+            server: o =>
+            {
+                o.MessagesPerSecond = 1000;
+                o.MaxRefusedLines = 100_000;
+            },
+            transport: TestTransport.Sockets);
+        var chat = await LegitimateChat.StartAsync(server);
+        var flooder = await server.ConnectRawAsync();
+        await flooder.ExpectAsync("hello");
+        await flooder.SendAsync("login foobar passpass\n");
+        await flooder.ExpectAsync("ok login");
+
+        // 5,000 messages to an offline user in one burst; the fake clock does not move, so only the bucket passes.
+        const int sent = 5000;
+        var burst = new StringBuilder();
+        for (var i = 0; i < sent; i++)
+        {
+            burst.Append(CultureInfo.InvariantCulture, $"#f{i} message google flood {i}\n");
+        }
+
+        await flooder.SendAsync(burst.ToString());
+        var accepted = new List<int>();
+        var refused = 0;
+        for (var i = 0; i < sent; i++)
+        {
+            var reply = await flooder.ExpectAsync("");
+            if (reply.StartsWith("ok #f", StringComparison.Ordinal))
+            {
+                accepted.Add(int.Parse(reply[5..reply.IndexOf(' ', 5)], CultureInfo.InvariantCulture));
+            }
+            else if (reply.StartsWith("error #f", StringComparison.Ordinal) && reply.Contains(" rate-limited ", StringComparison.Ordinal))
+            {
+                refused++;
+            }
+            else
+            {
+                i--;
+            }
+        }
+
+        Assert.InRange(accepted.Count, 1, 1000);
+        Assert.Equal(sent - accepted.Count, refused);
+        await chat.WaitForRoundTripsAsync(5);
+
+        // Nothing accepted is lost: the recipient gets exactly the accepted ones, in order.
+        var (_, inbox) = await server.LoginAsync("google");
+        var last = $"flood {accepted[^1]}";
+        await inbox.WaitForAsync<MessageNotice>(n => n.Message.Text == last);
+        Assert.Equal(accepted.Select(i => $"flood {i}"), inbox.OfType<MessageNotice>().Select(n => n.Message.Text));
+        await chat.StopAndAssertAsync(RoundTripBound, atLeast: 5);
+    }
+
+    [Fact]
+    public async Task Forged_peer_grants_are_refused_and_the_real_one_still_works()
+    {
+        await using var server = await TestServer.StartAsync(transport: TestTransport.Sockets);
+        var chat = await LegitimateChat.StartAsync(server);
+        await using var listener = new PeerListener(IPAddress.Loopback, 0, server.Time);
+        var grant = PeerGrant.Create("seas", "columbia", server.Time.GetUtcNow().AddMinutes(10));
+        listener.Accept(grant);
+
+        for (var i = 0; i < 50; i++)
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, listener.Port);
+            var stream = tcp.GetStream();
+            var forged = i % 2 == 0 ? $"peer-hello seas {new string((char)('0' + (i % 10)), 32)}\n" : $"peer-hello foobar {grant.Token}\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(forged));
+            using var reader = new StreamReader(stream);
+            using var timeout = new CancellationTokenSource(TestServer.Wait);
+            Assert.StartsWith("peer-refused", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        }
+
+        await using var transport = new TcpPeerTransport();
+        var message = new ChatMessage(MessageId.New(server.Time), MessageKind.Private, "seas", "columbia", "the real one", server.Time.GetUtcNow());
+        await transport.SendAsync(new PeerRoute("127.0.0.1", listener.Port, grant), message, CancellationToken.None);
+        await foreach (var received in listener.Messages)
+        {
+            Assert.Equal("the real one", received.Message.Text);
+            break;
+        }
+
+        await chat.StopAndAssertAsync(RoundTripBound);
+    }
+
+    [Fact]
+    public async Task A_guesser_relocking_a_name_whenever_the_lock_runs_out_does_not_keep_the_owner_out()
+    {
+        // The clock jumps a lock's length each round, so the pair's sessions must outlive the test.
+        await using var server = await TestServer.StartAsync(core: o => o.HeartbeatTimeout = TimeSpan.FromHours(1), transport: TestTransport.Sockets);
+        var lockout = server.Services.GetRequiredService<IOptions<ChatRoomOptions>>().Value.LockoutDuration;
+        var chat = await LegitimateChat.StartAsync(server);
+
+        for (var round = 0; round < 10; round++)
+        {
+            for (var guess = 0; guess < 3; guess++)
+            {
+                var guesser = await server.ConnectRawAsync("127.0.0.4");
+                await guesser.ExpectAsync("hello");
+                await guesser.SendAsync($"login foobar guess{round}{guess}\n");
+                Assert.StartsWith("error", await guesser.ExpectAsync("error"), StringComparison.Ordinal);
+            }
+
+            // The owner, elsewhere: in at once, or after a short "try again" — never locked out.
+            var owner = await server.ConnectRawAsync("127.0.0.5");
+            await owner.ExpectAsync("hello");
+            await owner.SendAsync("login foobar passpass\n");
+            var answer = await owner.ExpectAsync("");
+            if (answer.StartsWith("error try-again ", StringComparison.Ordinal))
+            {
+                var wait = int.Parse(answer.Split(' ')[2], CultureInfo.InvariantCulture);
+                Assert.InRange(wait, 1, 10);
+                server.Time.Advance(TimeSpan.FromSeconds(wait));
+                await owner.SendAsync("login foobar passpass\n");
+                answer = await owner.ExpectAsync("");
+            }
+
+            Assert.StartsWith("ok login foobar", answer, StringComparison.Ordinal);
+            await owner.SendAsync("logout\n");
+            server.Time.Advance(lockout);
+        }
+
+        await chat.StopAndAssertAsync(RoundTripBound);
     }
 
     private static async Task SendIgnoringResetAsync(RawClient client, byte[] bytes)

@@ -56,7 +56,8 @@ internal static class WireGen
         select string.Concat(pieces);
 
     /// <summary>Message text a client can send: non-empty, and no white space at either end (the parser trims the line).</summary>
-    public static Gen<string> MessageText { get; } = Text.Select(t => t.Trim()).Where(t => t.Length > 0);
+    // What a client may send as a message: the server refuses bidirectional embeddings, overrides and isolates in texts.
+    public static Gen<string> MessageText { get; } = Text.Select(t => t.Trim()).Where(t => t.Length > 0 && !BidiControls.ContainsFormatting(t));
 
     public static Gen<MessageId> Id { get; } = Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), 16).Select(b => new MessageId(new Guid(b)));
 
