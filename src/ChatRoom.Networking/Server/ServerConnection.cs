@@ -10,7 +10,10 @@ namespace ChatRoom.Server;
 /// <summary>
 /// One client connection over a transport: a read loop that frames lines and hands them to the dispatcher in order, and
 /// a write loop that drains a bounded queue into the pipe, flushing once per batch. It is the session engine's
-/// <see cref="ISessionConnection"/>; a client that lets its queue fill is disconnected.
+/// <see cref="ISessionConnection"/>; a client that lets its queue fill is disconnected. A client that sends commands
+/// faster than it reads their replies is not: once half the queue is waiting, the read loop stops reading until the
+/// write loop has drained it, so the client's own replies push back through TCP and the other half stays free for what
+/// others send it.
 /// </summary>
 internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 {
@@ -25,6 +28,11 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private ChatSession? _session;
     private ITimer? _loginDeadline;
     private volatile bool _closing;
+    // Notices queued and not yet taken by the write loop, and the read loop's pause when too many are its own replies.
+    private int _queued;
+    private readonly int _pauseReadingAt;
+    private readonly SemaphoreSlim _drained = new(0, 1);
+    private volatile bool _readingPaused;
 
     public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger)
     {
@@ -35,6 +43,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _time = time;
         _logger = logger;
         Limits = new SessionLimits(options, time);
+        _pauseReadingAt = Math.Max(1, options.OutboundQueueCapacity / 2);
         _outbound = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
@@ -72,6 +81,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     {
         if (_outbound.Writer.TryWrite(notice))
         {
+            Interlocked.Increment(ref _queued);
             return PostOutcome.Queued;
         }
 
@@ -113,6 +123,8 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             Abort();
             return;
         }
+
+        Interlocked.Increment(ref _queued);
 
         _closing = true;
         _outbound.Writer.TryComplete();
@@ -172,6 +184,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         await _transport.DisposeAsync().ConfigureAwait(false);
         _aborted.Dispose();
         Limits.Dispose();
+        _drained.Dispose();
     }
 
     private void LoginTimedOut()
@@ -193,6 +206,11 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 switch (line.Status)
                 {
                     case LineStatus.Complete:
+                        if (Volatile.Read(ref _queued) >= _pauseReadingAt)
+                        {
+                            await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
                         await dispatcher.HandleLineAsync(this, line.GetString(), cancellationToken).ConfigureAwait(false);
                         break;
                     case LineStatus.TooLong:
@@ -206,6 +224,25 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the write loop has taken the queue below the pause mark (or the connection closes).</summary>
+    private async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (!_closing && Volatile.Read(ref _queued) >= _pauseReadingAt)
+        {
+            _readingPaused = true;
+
+            // Checked again after raising the flag: the write loop may have drained in between and not seen it.
+            if (Volatile.Read(ref _queued) < _pauseReadingAt)
+            {
+                break;
+            }
+
+            await _drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _readingPaused = false;
+    }
+
     private async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;
@@ -217,8 +254,11 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 // Everything queued goes out in one flush: one send for a burst of lines.
                 while (reader.TryRead(out var notice))
                 {
+                    Interlocked.Decrement(ref _queued);
                     writer.Write(notice);
                 }
+
+                WakeReader();
 
                 if (!await writer.FlushAsync(_aborted.Token).ConfigureAwait(false))
                 {
@@ -237,6 +277,16 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             // Nothing more will be written: stop reading too.
             _closing = true;
             _aborted.Cancel();
+            WakeReader();
+        }
+    }
+
+    private void WakeReader()
+    {
+        // Only the write loop releases, so checking the count first cannot overfill the semaphore.
+        if (_readingPaused && _drained.CurrentCount == 0)
+        {
+            _drained.Release();
         }
     }
 }
