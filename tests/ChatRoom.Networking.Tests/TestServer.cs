@@ -178,10 +178,13 @@ internal sealed class LogCollector : ILoggerProvider
     public IReadOnlyCollection<string> Lines => _lines;
 
     /// <summary>Waits for a log line containing <paramref name="text"/>, logged at any time.</summary>
-    public async Task WaitForAsync(string text)
+    public Task WaitForAsync(string text) => WaitForAsync(text, 1);
+
+    /// <summary>Waits until <paramref name="count"/> log lines contain <paramref name="text"/>.</summary>
+    public async Task WaitForAsync(string text, int count)
     {
         using var cts = new CancellationTokenSource(TestServer.Wait);
-        while (!_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        while (_lines.Count(l => l.Contains(text, StringComparison.Ordinal)) < count)
         {
             try
             {

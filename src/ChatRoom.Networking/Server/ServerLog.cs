@@ -14,7 +14,7 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Connection {Connection} closed")]
     public static partial void Closed(ILogger logger, string connection);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Protocol error from {Connection} (user {User}): {Code} (verb {Verb}, {Length} characters)")]
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Protocol error from {Connection} (user {User}): {Code} (verb {Verb}, {Length} characters)")]
     public static partial void ProtocolError(ILogger logger, string connection, string user, string code, string verb, int length);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Disconnected slow reader {Connection} (user {User}): {Capacity} lines waiting")]
@@ -41,7 +41,7 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 114, Level = LogLevel.Debug, Message = "Closed {Connection}: no login within {Seconds} s")]
     public static partial void LoginTimedOut(ILogger logger, string connection, double seconds);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Refused connection {Connection}: too many connections ({Scope} limit {Limit})")]
+    [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "Refused connection {Connection}: too many connections ({Scope} limit {Limit})")]
     public static partial void ConnectionRefused(ILogger logger, string connection, string scope, int limit);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Rate-limiting {Connection} (user {User}): over the {Limit} limit; further refusals are not logged until it slows down")]
