@@ -17,7 +17,9 @@ var credentials = new Option<FileInfo?>("--credentials") { Description = "users 
 var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked after 3 failed logins (default 60)" };
 var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description = "seconds of silence after which a client is logged out (default 75)" };
 var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
-var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data };
+var maxMailboxMessages = new Option<int?>("--max-mailbox-messages") { Description = "most unacknowledged messages kept for one recipient; more are refused with mailbox-full (default 5000)" };
+var maxMailboxBytes = new Option<long?>("--max-mailbox-bytes") { Description = "most bytes of unacknowledged message text kept for one recipient (default 16777216)" };
+var root = new RootCommand("ChatRoom message-center server") { port, credentials, blockTime, heartbeatTimeout, data, maxMailboxMessages, maxMailboxBytes };
 
 var parsed = root.Parse(args);
 if (CommandLineErrors.Report(parsed) is { } badUsage)
@@ -57,6 +59,16 @@ root.SetAction(async (result, cancellationToken) =>
         core.HeartbeatTimeout = TimeSpan.FromSeconds(timeout);
     }
 
+    if (result.GetValue(maxMailboxMessages) is { } mailboxMessages)
+    {
+        core.MaxMailboxMessages = mailboxMessages;
+    }
+
+    if (result.GetValue(maxMailboxBytes) is { } mailboxBytes)
+    {
+        core.MaxMailboxBytes = mailboxBytes;
+    }
+
     // Check the values here, so a bad one is one clear line rather than a host start-up failure.
     var check = new ChatRoomOptionsValidator().Validate(null, core);
     if (check.Failed)
@@ -74,7 +86,9 @@ root.SetAction(async (result, cancellationToken) =>
     catch (ChatStoreException ex)
     {
         Console.Error.WriteLine($"error: data file {ex.Message}");
-        return BadUsage;
+
+        // In use is not a usage error: like a port in use, it may clear when the other server stops.
+        return ex.InUse ? 1 : BadUsage;
     }
 
     await using var storeLifetime = store;
@@ -93,6 +107,8 @@ root.SetAction(async (result, cancellationToken) =>
     {
         o.LockoutDuration = core.LockoutDuration;
         o.HeartbeatTimeout = core.HeartbeatTimeout;
+        o.MaxMailboxMessages = core.MaxMailboxMessages;
+        o.MaxMailboxBytes = core.MaxMailboxBytes;
     });
 
     using var host = builder.Build();

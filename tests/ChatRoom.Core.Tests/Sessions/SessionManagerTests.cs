@@ -652,8 +652,8 @@ public sealed class SessionManagerTests : IDisposable
 
         public TaskCompletionSource? Gate { get; set; }
 
-        public ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
-            => _inner.AppendAsync(recipient, message, cancellationToken);
+        public ValueTask<long?> TryAppendAsync(string recipient, ChatMessage message, MailboxLimits limits, CancellationToken cancellationToken = default)
+            => _inner.TryAppendAsync(recipient, message, limits, cancellationToken);
 
         public async ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
         {
