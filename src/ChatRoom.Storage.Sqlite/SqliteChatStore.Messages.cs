@@ -20,7 +20,10 @@ namespace ChatRoom.Storage;
 public sealed partial class SqliteChatStore
 {
     private const string InsertMessage = "INSERT INTO messages (recipient, id, kind, sender, text, sent_at, rseq) VALUES ($a, $b, $c, $d, $e, $f, $g)";
-    private const string DeleteMessage = "DELETE FROM messages WHERE id = $a AND recipient = $b RETURNING length(CAST(text AS BLOB))";
+    // "+recipient" keeps SQLite off the (recipient, rseq) index, which it would otherwise prefer: that walks the whole
+    // box for every acknowledged id (a 100,000-message box drained at a few hundred messages a second). By id it is
+    // one index step.
+    private const string DeleteMessage = "DELETE FROM messages WHERE id = $a AND +recipient = $b RETURNING length(CAST(text AS BLOB))";
     private const string ReadPage = "SELECT rseq, id, kind, sender, text, sent_at FROM messages WHERE recipient = $a AND rseq > $b ORDER BY rseq LIMIT $c";
 
     // Read connections kept open between reads; more readers at once open more, and close them when done.
