@@ -244,6 +244,7 @@ internal sealed class ChatShell
         { ServerReceipt.Outcome: SendOutcome.Delivered } => $"{to}'s client is unreachable - sent through the server (delivered)",
         { ServerReceipt.Outcome: SendOutcome.StoredOffline } => $"{to}'s client is unreachable - sent through the server ({to} is offline; kept for their next login)",
         { ServerReceipt.Refusal: RefusalReason.Blocked } => $"{to}'s client is unreachable and the server refused the message: {to} has blocked you",
+        { ServerReceipt.Refusal: RefusalReason.MailboxFull } => $"{to}'s client is unreachable and the server refused the message: {to} has too many unread messages waiting",
         _ => $"{to}'s client is unreachable and the server refused the message",
     };
 
@@ -272,6 +273,7 @@ internal sealed class ChatShell
         RefusalReason.Blocked => $"{to} has blocked you",
         RefusalReason.UnknownUser => $"there is no user named {to}",
         RefusalReason.Empty => "the message is empty",
+        RefusalReason.MailboxFull => $"{to} has too many unread messages waiting; not sent, try again later",
         _ => "the message is too long",
     };
 

@@ -66,4 +66,22 @@ public sealed class ChatRoomOptions
     /// queue, and enough to keep a round trip's worth of messages moving.
     /// </summary>
     public int DeliveryWindow { get; set; } = 256;
+
+    /// <summary>
+    /// Most messages kept for one recipient and not yet acknowledged by their client (offline or online: a client that
+    /// never acknowledges fills its box too); a direct message to a full box is refused and its sender told
+    /// (<c>error mailbox-full</c>). Default 5,000: ejabberd's offline module caps boxes with the same kind of limit
+    /// (its sample configuration gives 100 to users, 5,000 to administrators); ChatRoom keeps online messages until they
+    /// are acknowledged as well, so it takes the larger figure. A receiver that keeps up holds at most a delivery window
+    /// and an acknowledgement batch (a few hundred) unacknowledged, so load that is read never meets it.
+    /// </summary>
+    public int MaxMailboxMessages { get; set; } = 5_000;
+
+    /// <summary>
+    /// Most UTF-8 bytes of message text kept for one recipient and not yet acknowledged; a direct message that would go
+    /// past it is refused like a message to a full box. Default 16 MiB: the disk one user's box can take is then bounded
+    /// whatever <see cref="MaxMessageBytes"/> is (about 4,000 messages of the default 4 KiB; 16 MiB times the number of
+    /// users in all).
+    /// </summary>
+    public long MaxMailboxBytes { get; set; } = 16L * 1024 * 1024;
 }

@@ -39,6 +39,16 @@ public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
             failures.Add($"{nameof(ChatRoomOptions.DeliveryWindow)} must be at least 1 (was {options.DeliveryWindow}).");
         }
 
+        if (options.MaxMailboxMessages < 1)
+        {
+            failures.Add($"{nameof(ChatRoomOptions.MaxMailboxMessages)} must be at least 1 (was {options.MaxMailboxMessages}).");
+        }
+
+        if (options.MaxMailboxBytes < options.MaxMessageBytes)
+        {
+            failures.Add($"{nameof(ChatRoomOptions.MaxMailboxBytes)} must be at least {nameof(ChatRoomOptions.MaxMessageBytes)} ({options.MaxMessageBytes}), or a box could not take one full-size message (was {options.MaxMailboxBytes}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

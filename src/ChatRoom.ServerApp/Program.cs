@@ -31,9 +31,11 @@ var maxConnectionsPerAddress = new Option<int?>("--max-connections-per-address")
 var messagesPerSecond = new Option<int?>("--max-messages-per-second") { Description = "messages and broadcasts one connection may send a second; the excess is refused (default 20000)" };
 var commandsPerSecond = new Option<int?>("--max-commands-per-second") { Description = "lines of any kind one connection may send a second; the excess is refused (default 40000)" };
 var maxRefusedLines = new Option<int?>("--max-refused-lines") { Description = "rate-limited lines within 10 s after which a connection is cut (default 1000)" };
+var maxMailboxMessages = new Option<int?>("--max-mailbox-messages") { Description = "most unacknowledged messages kept for one recipient; more are refused with mailbox-full (default 5000)" };
+var maxMailboxBytes = new Option<long?>("--max-mailbox-bytes") { Description = "most bytes of unacknowledged message text kept for one recipient (default 16777216)" };
 var root = new RootCommand("ChatRoom message-center server")
 {
-    port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword, hashPassword,
+    port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword, hashPassword, maxMailboxMessages, maxMailboxBytes,
     loginTimeout, maxConnections, maxConnectionsPerAddress, messagesPerSecond, commandsPerSecond, maxRefusedLines,
 };
 
@@ -102,6 +104,16 @@ root.SetAction(async (result, cancellationToken) =>
         core.HeartbeatTimeout = TimeSpan.FromSeconds(timeout);
     }
 
+    if (result.GetValue(maxMailboxMessages) is { } mailboxMessages)
+    {
+        core.MaxMailboxMessages = mailboxMessages;
+    }
+
+    if (result.GetValue(maxMailboxBytes) is { } mailboxBytes)
+    {
+        core.MaxMailboxBytes = mailboxBytes;
+    }
+
     // Check the values here, so a bad one is one clear line rather than a host start-up failure.
     var check = new ChatRoomOptionsValidator().Validate(null, core);
     if (check.Failed)
@@ -119,7 +131,9 @@ root.SetAction(async (result, cancellationToken) =>
     catch (ChatStoreException ex)
     {
         Console.Error.WriteLine($"error: data file {ex.Message}");
-        return BadUsage;
+
+        // In use is not a usage error: like a port in use, it may clear when the other server stops.
+        return ex.InUse ? 1 : BadUsage;
     }
 
     await using var storeLifetime = store;
@@ -159,6 +173,8 @@ root.SetAction(async (result, cancellationToken) =>
     {
         o.LockoutDuration = core.LockoutDuration;
         o.HeartbeatTimeout = core.HeartbeatTimeout;
+        o.MaxMailboxMessages = core.MaxMailboxMessages;
+        o.MaxMailboxBytes = core.MaxMailboxBytes;
     });
 
     using var host = builder.Build();

@@ -9,118 +9,82 @@ using Microsoft.Data.Sqlite;
 namespace ChatRoom.Storage;
 
 /// <summary>
-/// The server's durable store in one SQLite file: unacknowledged messages, block lists and lockouts. Reads come from an
-/// in-memory copy loaded at open; every change is written first, in batches that share one transaction (group commit),
-/// and only then applied to the copy and reported done, so what the server acknowledges survives a crash.
+/// The server's durable store in one SQLite file: unacknowledged messages, block lists and lockouts. Every change is
+/// written first, in batches that share one transaction (group commit), and only then reported done, so what the server
+/// acknowledges survives a crash. Messages are read page by page from the file; block lists and lockouts are small and
+/// kept in an in-memory copy as well.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Sequences (<see cref="StoredMessage.Sequence"/>) live in the in-memory copy, not in the file: at open, each
-/// recipient's waiting messages are numbered 1, 2, 3, … in the order they were stored, and every append takes its
-/// recipient's next number. They are therefore consecutive for consecutive appends and never reused while the store is
-/// open, as <see cref="IOfflineStore"/> asks, but they are stable only while it is open: after a reopen the same message
-/// may have another sequence. Nothing that holds a sequence (a session's read position) outlives the process.
+/// Only one store may have a file open: <see cref="OpenAsync"/> takes an exclusive lock on a file beside it
+/// (<c>&lt;data&gt;.lock</c>), which the operating system releases when the process ends, however it ends.
 /// </para>
 /// <para>
-/// Reads find their place in a recipient's sequence tree and acknowledgements look ids up in an index, in the copy as in
-/// the file, so neither scans a queue. A batch that cannot be stored fails every write in it with
-/// <see cref="ChatStoreException"/> and leaves the copy as it was; later writes are tried again in batches of their own.
+/// A batch that cannot be stored fails every write in it with <see cref="ChatStoreException"/> and changes nothing;
+/// later writes are tried again in batches of their own.
 /// </para>
 /// </remarks>
-public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutStore, IAsyncDisposable
+public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutStore, IAsyncDisposable
 {
     /// <summary>The schema version this build writes and migrates up to.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     // PRAGMA application_id marks the file as ours ("CRM1").
     private const int ApplicationId = 0x43524D31;
     private const int MaxBatch = 4096;
-    private static readonly byte[] s_sqliteHeader = "SQLite format 3\0"u8.ToArray();
+
+    // Writes waiting for the writer loop; a writer beyond it waits for room, so the buffer stays bounded.
+    private const int MaxPendingWrites = 16_384;
 
     private readonly string _path;
     private readonly SqliteConnection _connection;
-    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly InMemoryOfflineStore _messages = new();
+    private readonly Channel<Write> _writes = Channel.CreateBounded<Write>(new BoundedChannelOptions(MaxPendingWrites) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly InMemoryBlockListStore _blocks = new();
     private readonly InMemoryLockoutStore _lockouts = new();
     private readonly SemaphoreSlim _lockoutGate = new(1, 1);
+    private readonly FileStream _fileLock;
     private Task _writing = Task.CompletedTask;
 
-    private SqliteChatStore(string path, SqliteConnection connection)
+    private SqliteChatStore(string path, SqliteConnection connection, FileStream fileLock)
     {
         _path = path;
         _connection = connection;
+        _fileLock = fileLock;
     }
 
     /// <summary>Opens (creating if absent) the data file at <paramref name="path"/>, migrating its schema to <see cref="SchemaVersion"/>.</summary>
-    /// <exception cref="ChatStoreException">The file is not a ChatRoom database, is corrupt, has a newer schema, or cannot be written. It is left untouched.</exception>
+    /// <exception cref="ChatStoreException">
+    /// The file is not a ChatRoom database, is corrupt, holds a value of the wrong type (or none) where one is required,
+    /// has a newer schema, or cannot be written: it is left untouched. Or another store has it open
+    /// (<see cref="ChatStoreException.InUse"/>).
+    /// </exception>
     public static async Task<SqliteChatStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = System.IO.Path.GetFullPath(path);
-        CheckHeader(path);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        var store = new SqliteChatStore(path, connection);
+        var fileLock = Lock(path);
+        SqliteConnection? connection = null;
         try
         {
+            CheckHeader(path);
+            connection = new SqliteConnection(ConnectionString(path));
+            var store = new SqliteChatStore(path, connection, fileLock);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             store.Migrate();
             await store.LoadAsync().ConfigureAwait(false);
+            store._writing = Task.Run(store.WriteLoopAsync, CancellationToken.None);
+            return store;
         }
         catch (SqliteException ex)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection, fileLock, path).ConfigureAwait(false);
             throw new ChatStoreException(path, $"cannot be used as a ChatRoom database: {ex.Message}", ex);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection, fileLock, path).ConfigureAwait(false);
             throw;
         }
-
-        store._writing = Task.Run(store.WriteLoopAsync, CancellationToken.None);
-        return store;
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        long sequence = 0;
-        await Enqueue(
-            command => Execute(command, "INSERT INTO messages (recipient, id, kind, sender, text, sent_at) VALUES ($a, $b, $c, $d, $e, $f)",
-                recipient, message.Id.ToString(), (int)message.Kind, message.From, message.Text, message.SentAt.ToUnixTimeMilliseconds()),
-            async () => sequence = await _messages.AppendAsync(recipient, message).ConfigureAwait(false)).ConfigureAwait(false);
-        return sequence;
-    }
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
-        => _messages.ReadAsync(recipient, afterSequence, max, cancellationToken);
-
-    /// <inheritdoc />
-    public async ValueTask AcknowledgeAsync(string recipient, IReadOnlyCollection<MessageId> ids, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        if (ids.Count == 0)
-        {
-            return;
-        }
-
-        await Enqueue(
-            command =>
-            {
-                foreach (var id in ids)
-                {
-                    Execute(command, "DELETE FROM messages WHERE id = $a AND recipient = $b", id.ToString(), recipient);
-                }
-            },
-            () => _messages.AcknowledgeAsync(recipient, ids)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -219,38 +183,14 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
         }
     }
 
-    /// <summary>Writes what is queued, then closes the file.</summary>
+    /// <summary>Writes what is queued, then closes the file and releases its lock.</summary>
     public async ValueTask DisposeAsync()
     {
         _writes.Writer.TryComplete();
         await _writing.ConfigureAwait(false);
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        CloseReaders();
+        await CloseAsync(_connection, _fileLock, _path).ConfigureAwait(false);
         _lockoutGate.Dispose();
-    }
-
-    private static void CheckHeader(string path)
-    {
-        if (!File.Exists(path) || new FileInfo(path).Length == 0)
-        {
-            return;
-        }
-
-        var header = new byte[s_sqliteHeader.Length];
-        int read;
-        try
-        {
-            using var file = File.OpenRead(path);
-            read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ChatStoreException(path, $"cannot be read: {ex.Message}", ex);
-        }
-
-        if (read < header.Length || !header.AsSpan().SequenceEqual(s_sqliteHeader))
-        {
-            throw new ChatStoreException(path, "is not a ChatRoom database (not an SQLite file); it was left untouched");
-        }
     }
 
     private void Migrate()
@@ -268,9 +208,18 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
             throw new ChatStoreException(_path, $"has schema version {version}, newer than this server's {SchemaVersion}; use a newer server");
         }
 
+        // Checked before anything is written, so a file refused here is left as it was.
+        Validate(version);
+
         // WAL with NORMAL sync survives a killed process; every commit is one fsync-free append to the log.
         Run("PRAGMA journal_mode = WAL");
         Run("PRAGMA synchronous = NORMAL");
+
+        // Each commit dirties pages of two indexes spread over the file (by id, and by recipient for paging), so the
+        // default checkpoint every 1,000 pages (4 MiB) ran, and synced, every few batches and halved append throughput.
+        // Checkpointing every 32 MiB of log keeps the writer fast; the log is cut back to that size after each one.
+        Run("PRAGMA wal_autocheckpoint = 8192");
+        Run("PRAGMA journal_size_limit = 33554432");
         using var transaction = _connection.BeginTransaction();
         if (version < 1)
         {
@@ -291,7 +240,19 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
 
         if (version < 2)
         {
-            // Lockouts are purged by the time of their last failure; rows from version 1 have none and go at the first purge.
+            // Each recipient's own sequence, kept in the file so that reads page by it and it survives a reopen.
+            Run("""
+                ALTER TABLE messages ADD COLUMN rseq INTEGER NOT NULL DEFAULT 0;
+                UPDATE messages SET rseq = numbered.n
+                    FROM (SELECT seq, row_number() OVER (PARTITION BY recipient ORDER BY seq) AS n FROM messages) AS numbered
+                    WHERE messages.seq = numbered.seq;
+                CREATE UNIQUE INDEX ix_messages_recipient ON messages (recipient, rseq);
+                """, transaction);
+        }
+
+        if (version < 3)
+        {
+            // Lockouts are purged by the time of their last failure; rows from before version 3 have none and go at the first purge.
             Run("ALTER TABLE lockouts ADD COLUMN last_failure INTEGER", transaction);
         }
 
@@ -303,23 +264,7 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
 
     private async Task LoadAsync()
     {
-        using (var command = _connection.CreateCommand())
-        {
-            command.CommandText = "SELECT recipient, id, kind, sender, text, sent_at FROM messages ORDER BY seq";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                if (!MessageId.TryParse(reader.GetString(1), out var id))
-                {
-                    throw new ChatStoreException(_path, $"holds a malformed message id '{reader.GetString(1)}'; it was left untouched");
-                }
-
-                var recipient = reader.GetString(0);
-                await _messages.AppendAsync(recipient, new ChatMessage(id, (MessageKind)reader.GetInt32(2), reader.GetString(3), recipient, reader.GetString(4),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)))).ConfigureAwait(false);
-            }
-        }
-
+        LoadMailboxes();
         using (var command = _connection.CreateCommand())
         {
             command.CommandText = "SELECT owner, target FROM blocks";
@@ -346,9 +291,21 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
     private Task Enqueue(Action<PreparedCommands> write, Func<ValueTask> applied)
     {
         var pending = new Write(write, applied);
-        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(pending), this);
+        return _writes.Writer.TryWrite(pending) ? pending.Done.Task : WaitForRoomAsync(pending);
+    }
 
-        return pending.Done.Task;
+    private async Task WaitForRoomAsync(Write pending)
+    {
+        try
+        {
+            await _writes.Writer.WriteAsync(pending).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(SqliteChatStore));
+        }
+
+        await pending.Done.Task.ConfigureAwait(false);
     }
 
     private async Task WriteLoopAsync()
@@ -366,6 +323,7 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
 
             try
             {
+                _mailboxes.BeginBatch();
                 using (var transaction = _connection.BeginTransaction())
                 {
                     command.Transaction = transaction;
@@ -377,8 +335,9 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
                     transaction.Commit();
                 }
 
-                // Applied to the in-memory copy in commit order, so reads see what the file holds and each recipient's
-                // sequences follow the order of the file, which is the order they are numbered in at the next open.
+                _mailboxes.CommitBatch();
+
+                // Applied to the in-memory copies in commit order, so reads see what the file holds.
                 foreach (var write in batch)
                 {
                     await write.Applied().ConfigureAwait(false);
@@ -389,7 +348,9 @@ public sealed class SqliteChatStore : IOfflineStore, IBlockListStore, ILockoutSt
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                // Disk full, read-only, I/O error: nothing in the batch was stored, and every caller is told so.
+                // Disk full, read-only, I/O error: nothing in the batch was stored (nor counted, nor numbered), and
+                // every caller is told so.
+                _mailboxes.RollbackBatch();
                 var failure = new ChatStoreException(_path, $"could not store: {ex.Message}", ex);
                 foreach (var write in batch)
                 {

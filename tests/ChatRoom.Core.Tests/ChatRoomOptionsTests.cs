@@ -14,6 +14,7 @@ public sealed class ChatRoomOptionsTests
 
         Assert.True(new ChatRoomOptionsValidator().Validate(null, options).Succeeded);
         Assert.Equal((3, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30)), (options.MaxFailedLogins, options.LockoutDuration, options.ConsentTimeout));
+        Assert.Equal((5_000, 16L * 1024 * 1024), (options.MaxMailboxMessages, options.MaxMailboxBytes));
     }
 
     [Theory]
@@ -23,6 +24,8 @@ public sealed class ChatRoomOptionsTests
     [InlineData(nameof(ChatRoomOptions.ConsentTimeout))]
     [InlineData(nameof(ChatRoomOptions.PeerGrantLifetime))]
     [InlineData(nameof(ChatRoomOptions.MaxMessageBytes))]
+    [InlineData(nameof(ChatRoomOptions.MaxMailboxMessages))]
+    [InlineData(nameof(ChatRoomOptions.MaxMailboxBytes))]
     public void A_bad_value_fails_validation_with_a_message_naming_it(string name)
     {
         using var core = CoreHarness.Create(o =>
@@ -35,6 +38,8 @@ public sealed class ChatRoomOptionsTests
                 case nameof(ChatRoomOptions.ConsentTimeout): o.ConsentTimeout = TimeSpan.Zero; break;
                 case nameof(ChatRoomOptions.PeerGrantLifetime): o.PeerGrantLifetime = TimeSpan.Zero; break;
                 case nameof(ChatRoomOptions.MaxMessageBytes): o.MaxMessageBytes = 0; break;
+                case nameof(ChatRoomOptions.MaxMailboxMessages): o.MaxMailboxMessages = 0; break;
+                case nameof(ChatRoomOptions.MaxMailboxBytes): o.MaxMailboxBytes = o.MaxMessageBytes - 1; break;
             }
         });
 

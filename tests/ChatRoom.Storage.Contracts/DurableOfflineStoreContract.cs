@@ -41,6 +41,23 @@ public abstract class DurableOfflineStoreContract : OfflineStoreContract
     }
 
     [Fact]
+    public async Task A_full_box_is_still_full_after_reopening_and_acknowledging_still_makes_room()
+    {
+        var limits = new MailboxLimits(MaxMessages: 2, MaxBytes: 7);
+        var a = Messages.To("seas", "123");
+        await Store.TryAppendAsync("seas", a, limits);
+        await Store.TryAppendAsync("seas", Messages.To("seas", "é"), limits); // 2 bytes: 5 of 7 used
+
+        await ReopenAsync();
+
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "x"), limits));
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "xyz"), limits with { MaxMessages = 3 })); // 5 + 3 > 7
+        Assert.NotNull(await Store.TryAppendAsync("seas", Messages.To("seas", "xy"), limits with { MaxMessages = 3 }));
+        await Store.AcknowledgeAsync("seas", [a.Id]);
+        Assert.NotNull(await Store.TryAppendAsync("seas", Messages.To("seas", "z"), limits with { MaxMessages = 3 }));
+    }
+
+    [Fact]
     public async Task Appends_after_reopening_come_after_what_was_kept()
     {
         var kept = Messages.To("seas", "before");

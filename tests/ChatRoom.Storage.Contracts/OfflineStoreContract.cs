@@ -157,6 +157,76 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
     }
 
     [Fact]
+    public async Task A_full_box_refuses_the_next_message_and_stores_nothing_of_it()
+    {
+        var limits = new MailboxLimits(MaxMessages: 2, MaxBytes: 1_000);
+        var a = Messages.To("seas", "one");
+        var b = Messages.To("seas", "two");
+        Assert.NotNull(await Store.TryAppendAsync("seas", a, limits));
+        Assert.NotNull(await Store.TryAppendAsync("seas", b, limits));
+
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "three"), limits));
+
+        Assert.Equal([a, b], await Store.MessagesAsync("seas"));
+    }
+
+    [Fact]
+    public async Task A_message_that_would_take_the_box_past_its_byte_limit_is_refused_and_a_smaller_one_still_fits()
+    {
+        var limits = new MailboxLimits(MaxMessages: 100, MaxBytes: 10);
+        Assert.NotNull(await Store.TryAppendAsync("seas", Messages.To("seas", "ééé"), limits)); // 6 UTF-8 bytes
+
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "12345"), limits));
+        Assert.NotNull(await Store.TryAppendAsync("seas", Messages.To("seas", "1234"), limits));
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "1"), limits));
+
+        Assert.Equal(["ééé", "1234"], (await Store.MessagesAsync("seas")).Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task Acknowledging_makes_room_in_a_full_box_by_count_and_by_bytes()
+    {
+        var limits = new MailboxLimits(MaxMessages: 2, MaxBytes: 8);
+        var a = Messages.To("seas", "1234");
+        await Store.TryAppendAsync("seas", a, limits);
+        await Store.TryAppendAsync("seas", Messages.To("seas", "5678"), limits);
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "9"), limits));
+
+        await Store.AcknowledgeAsync("seas", [a.Id, a.Id, MessageId.New(TimeProvider.System)]); // repeats and strangers free nothing more
+
+        Assert.NotNull(await Store.TryAppendAsync("seas", Messages.To("seas", "9abc"), limits));
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "d"), limits));
+        Assert.Equal(["5678", "9abc"], (await Store.MessagesAsync("seas")).Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task A_full_box_leaves_other_recipients_and_unlimited_appends_alone()
+    {
+        var limits = new MailboxLimits(MaxMessages: 1, MaxBytes: 1_000);
+        await Store.TryAppendAsync("seas", Messages.To("seas", "one"), limits);
+        Assert.Null(await Store.TryAppendAsync("seas", Messages.To("seas", "two"), limits));
+
+        Assert.NotNull(await Store.TryAppendAsync("foobar", Messages.To("foobar", "other"), limits));
+        await Store.AppendAsync("seas", Messages.To("seas", "unlimited"));
+
+        Assert.Equal(["other"], (await Store.MessagesAsync("foobar")).Select(m => m.Text));
+        Assert.Equal(["one", "unlimited"], (await Store.MessagesAsync("seas")).Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task Concurrent_senders_cannot_take_a_box_past_its_limit()
+    {
+        const int Limit = 25;
+        var limits = new MailboxLimits(MaxMessages: Limit, MaxBytes: 1_000_000);
+        var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => Task.Run(async () =>
+            await Store.TryAppendAsync("seas", Messages.To("seas", i.ToString(CultureInfo.InvariantCulture)), limits))));
+
+        Assert.Equal(Limit, results.Count(r => r is not null));
+        Assert.Equal(Limit, (await Store.ReadAllAsync("seas")).Count);
+        Assert.Equal(results.Where(r => r is not null).Order(), (await Store.ReadAllAsync("seas")).Select(s => (long?)s.Sequence));
+    }
+
+    [Fact]
     [Trait("Category", "Load")]
     public async Task A_hundred_thousand_messages_append_read_and_acknowledge_in_bounded_time()
     {

@@ -1,3 +1,4 @@
+using ChatRoom.Offline;
 using Microsoft.Data.Sqlite;
 
 namespace ChatRoom.Storage.Sqlite.Tests;

@@ -17,9 +17,19 @@ namespace ChatRoom.Offline;
 /// </remarks>
 public interface IOfflineStore
 {
-    /// <summary>Stores <paramref name="message"/> for its recipient, after everything stored before it; returns its sequence.</summary>
+    /// <summary>
+    /// Stores <paramref name="message"/> for its recipient, after everything stored before it, unless their box would
+    /// then be over <paramref name="limits"/>; returns its sequence, or null when the box is full and nothing was stored.
+    /// The check and the append are one step, so concurrent appends cannot take a box past its limits.
+    /// </summary>
     /// <exception cref="ChatStoreException">A durable store could not store the message; it then was not, and must not be reported as sent.</exception>
-    ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default);
+    ValueTask<long?> TryAppendAsync(string recipient, ChatMessage message, MailboxLimits limits, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores <paramref name="message"/> for its recipient with no limit on their box (see <see cref="TryAppendAsync"/>); returns its sequence.</summary>
+    /// <exception cref="ChatStoreException">A durable store could not store the message; it then was not, and must not be reported as sent.</exception>
+    async ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
+        => await TryAppendAsync(recipient, message, MailboxLimits.None, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("A store refused a message with no limits.");
 
     /// <summary>Up to <paramref name="max"/> of the recipient's waiting messages with a sequence above <paramref name="afterSequence"/>, in sequence order, without removing them.</summary>
     /// <param name="recipient">Whose messages.</param>

@@ -1,21 +1,22 @@
 using System.Collections.Concurrent;
+using System.Text;
 using ChatRoom.Messaging;
 
 namespace ChatRoom.Offline;
 
 /// <summary>
 /// Offline messages in process memory; lost on restart. Each recipient's queue has its own lock and numbers its
-/// messages 1, 2, 3, … in append order.
+/// messages 1, 2, 3, … in append order, and checks its limits under the same lock as the append.
 /// </summary>
 public sealed class InMemoryOfflineStore : IOfflineStore
 {
     private readonly ConcurrentDictionary<string, Queue> _queues = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
+    public ValueTask<long?> TryAppendAsync(string recipient, ChatMessage message, MailboxLimits limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return ValueTask.FromResult(_queues.GetOrAdd(recipient, static _ => new Queue()).Append(message));
+        return ValueTask.FromResult(_queues.GetOrAdd(recipient, static _ => new Queue()).Append(message, limits));
     }
 
     /// <inheritdoc />
@@ -38,7 +39,7 @@ public sealed class InMemoryOfflineStore : IOfflineStore
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>One recipient's messages: a tree ordered by sequence (reads and removals in log time, wherever they fall) and an index by id.</summary>
+    /// <summary>One recipient's messages: a tree ordered by sequence (reads and removals in log time, wherever they fall), an index by id, and their total size.</summary>
     private sealed class Queue
     {
         private static readonly Comparer<StoredMessage> s_bySequence = Comparer<StoredMessage>.Create(static (a, b) => a.Sequence.CompareTo(b.Sequence));
@@ -47,11 +48,19 @@ public sealed class InMemoryOfflineStore : IOfflineStore
         private readonly Dictionary<MessageId, StoredMessage> _byId = [];
         private readonly Lock _gate = new();
         private long _last;
+        private long _bytes;
 
-        public long Append(ChatMessage message)
+        public long? Append(ChatMessage message, MailboxLimits limits)
         {
+            var size = Encoding.UTF8.GetByteCount(message.Text);
             lock (_gate)
             {
+                if (!limits.Admits(_messages.Count, _bytes, size))
+                {
+                    return null;
+                }
+
+                _bytes += size;
                 var stored = new StoredMessage(++_last, message);
                 _messages.Add(stored);
                 _byId[message.Id] = stored;
@@ -91,6 +100,7 @@ public sealed class InMemoryOfflineStore : IOfflineStore
                     if (_byId.Remove(id, out var stored))
                     {
                         _messages.Remove(stored);
+                        _bytes -= Encoding.UTF8.GetByteCount(stored.Message.Text);
                     }
                 }
             }

@@ -51,8 +51,16 @@ internal sealed class MessageRouter : IMessageRouter
 
         var message = new ChatMessage(MessageId.New(_time), MessageKind.Direct, from, to, text, _time.GetUtcNow());
 
-        // Stored first: it stays until the recipient's client acknowledges it, so neither a dead connection nor a crash loses it.
-        var sequence = await _offline.AppendAsync(to, message, cancellationToken).ConfigureAwait(false);
+        // Stored first: it stays until the recipient's client acknowledges it, so neither a dead connection nor a crash
+        // loses it. A full box refuses it, so one sender cannot fill the disk or the recipient's backlog without bound.
+        var options = _options.CurrentValue;
+        var limits = new MailboxLimits(options.MaxMailboxMessages, options.MaxMailboxBytes);
+        if (await _offline.TryAppendAsync(to, message, limits, cancellationToken).ConfigureAwait(false) is not { } sequence)
+        {
+            _events.Publish(new MessageRefused(message.SentAt, from, to, RefusalReason.MailboxFull));
+            return new SendResult(SendOutcome.Refused, null, RefusalReason.MailboxFull);
+        }
+
         var session = _sessions.FindUser(to);
         if (session is not null && session.Offer(new StoredMessage(sequence, message)))
         {

@@ -32,6 +32,12 @@ public enum RefusalReason
 
     /// <summary>The recipient has blocked the sender.</summary>
     Blocked,
+
+    /// <summary>
+    /// The recipient's box is full: they already have as many unacknowledged messages (or bytes) kept as
+    /// <see cref="ChatRoomOptions.MaxMailboxMessages"/> (<see cref="ChatRoomOptions.MaxMailboxBytes"/>) allow. Nothing was stored.
+    /// </summary>
+    MailboxFull,
 }
 
 /// <summary>The outcome of a direct send.</summary>

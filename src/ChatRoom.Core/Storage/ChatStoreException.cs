@@ -12,4 +12,7 @@ public sealed class ChatStoreException : Exception
 
     /// <summary>Where the store keeps its data: a file, or the address of the server that holds it.</summary>
     public string Path { get; }
+
+    /// <summary>True when the data is in use by another store (another server has the file open); trying again after it stops may work.</summary>
+    public bool InUse { get; init; }
 }

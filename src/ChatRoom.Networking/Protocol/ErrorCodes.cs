@@ -48,6 +48,9 @@ public static class ErrorCodes
     /// <summary>The message text is over the limit.</summary>
     public const string MessageTooLong = "message-too-long";
 
+    /// <summary>The recipient's box of kept, unacknowledged messages is full; the message was not stored. Carries the recipient.</summary>
+    public const string MailboxFull = "mailbox-full";
+
     /// <summary>Blocking oneself.</summary>
     public const string CannotBlockSelf = "cannot-block-self";
 

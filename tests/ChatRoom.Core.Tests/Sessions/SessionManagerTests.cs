@@ -14,7 +14,12 @@ namespace ChatRoom.Core.Tests.Sessions;
 public sealed class SessionManagerTests : IDisposable
 {
     private const int Window = 8;
-    private readonly CoreHarness _core = CoreHarness.Create(o => o.DeliveryWindow = Window);
+    // Backlogs here are larger than a default box: these tests are about delivering them, not about the box limit.
+    private readonly CoreHarness _core = CoreHarness.Create(o =>
+    {
+        o.DeliveryWindow = Window;
+        o.MaxMailboxMessages = 1_000_000;
+    });
 
     private IMessageRouter Router => _core.Get<IMessageRouter>();
 
@@ -652,8 +657,8 @@ public sealed class SessionManagerTests : IDisposable
 
         public TaskCompletionSource? Gate { get; set; }
 
-        public ValueTask<long> AppendAsync(string recipient, ChatMessage message, CancellationToken cancellationToken = default)
-            => _inner.AppendAsync(recipient, message, cancellationToken);
+        public ValueTask<long?> TryAppendAsync(string recipient, ChatMessage message, MailboxLimits limits, CancellationToken cancellationToken = default)
+            => _inner.TryAppendAsync(recipient, message, limits, cancellationToken);
 
         public async ValueTask<IReadOnlyList<StoredMessage>> ReadAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken = default)
         {

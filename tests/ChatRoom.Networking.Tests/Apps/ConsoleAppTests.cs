@@ -79,6 +79,8 @@ public sealed class ConsoleAppTests
     [Theory]
     [InlineData("--block-time", "0")]
     [InlineData("--heartbeat-timeout", "-5")]
+    [InlineData("--max-mailbox-messages", "0")]
+    [InlineData("--max-mailbox-bytes", "100")]
     [InlineData("--credentials", "/nonexistent/credentials.txt")]
     [InlineData("not-a-port")]
     [InlineData("70000")]
@@ -106,6 +108,37 @@ public sealed class ConsoleAppTests
         finally
         {
             File.Delete(path);
+            File.Delete(path + ".lock");
+        }
+    }
+
+    [Fact]
+    public async Task A_second_server_on_the_same_data_file_refuses_to_start_with_exit_code_1_and_a_killed_ones_lock_does_not_block_the_next()
+    {
+        var folder = Directory.CreateTempSubdirectory("chatroom-lock-");
+        var data = Path.Combine(folder.FullName, "chatroom.db");
+        try
+        {
+            var (first, _) = await AppProcess.StartServerAsync("--data", data);
+            await using (first)
+            {
+                await using var second = AppProcess.Server("0", "--data", data);
+
+                Assert.Equal(1, await second.WaitForExitAsync());
+                Assert.Contains(second.Lines, l => l.StartsWith("error: data file", StringComparison.Ordinal) && l.Contains("in use by another ChatRoom server", StringComparison.Ordinal));
+                await first.KillAsync();
+            }
+
+            var (third, _) = await AppProcess.StartServerAsync("--data", data);
+            await using (third)
+            {
+                third.Terminate();
+                Assert.Equal(0, await third.WaitForExitAsync());
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
         }
     }
 
@@ -133,7 +166,7 @@ public sealed class ConsoleAppTests
         await using var server = AppProcess.Server("--help");
 
         Assert.Equal(0, await server.WaitForExitAsync());
-        foreach (var option in new[] { "<port>", "--credentials", "--block-time", "--heartbeat-timeout" })
+        foreach (var option in new[] { "<port>", "--credentials", "--block-time", "--heartbeat-timeout", "--max-mailbox-messages", "--max-mailbox-bytes" })
         {
             Assert.Contains(server.Lines, l => l.Contains(option, StringComparison.Ordinal));
         }

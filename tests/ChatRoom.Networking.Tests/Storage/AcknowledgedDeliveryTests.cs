@@ -84,7 +84,7 @@ public sealed class AcknowledgedDeliveryTests
     public async Task A_message_the_store_could_not_keep_is_never_acknowledged_nor_delivered_and_the_sender_is_told()
     {
         var store = Substitute.For<IOfflineStore>();
-        store.AppendAsync(default!, default!, default).ReturnsForAnyArgs(_ => ValueTask.FromException<long>(new ChatStoreException("chatroom.db", "could not store: disk full")));
+        store.TryAppendAsync(default!, default!, default, default).ReturnsForAnyArgs(_ => ValueTask.FromException<long?>(new ChatStoreException("chatroom.db", "could not store: disk full")));
         await using var server = await TestServer.StartAsync(services: s => s.AddSingleton(store));
         var (seas, _) = await server.LoginAsync("seas");
         var (columbia, inbox) = await server.LoginAsync("columbia");

@@ -18,6 +18,8 @@ internal static class MessageRefusals
         RefusalReason.Blocked => ReplyNotice.Failure(request.Tag, ErrorCodes.Blocked, $"{to} has blocked you; your message was not sent"),
         RefusalReason.UnknownUser => ReplyNotice.Failure(request.Tag, ErrorCodes.UnknownUser, $"there is no user named {to}"),
         RefusalReason.Empty => ReplyNotice.Failure(request.Tag, ErrorCodes.EmptyMessage, "the message is empty"),
+        RefusalReason.MailboxFull => ReplyNotice.Failure(request.Tag, ErrorCodes.MailboxFull, [to],
+            $"{to} has too many unread messages waiting; your message was not stored, try again later"),
         _ => ReplyNotice.Failure(request.Tag, ErrorCodes.MessageTooLong, $"the message is longer than {request.Services.Options.CurrentValue.MaxMessageBytes} bytes"),
     };
 
@@ -28,6 +30,7 @@ internal static class MessageRefusals
         ErrorCodes.UnknownUser => RefusalReason.UnknownUser,
         ErrorCodes.EmptyMessage or ErrorCodes.MissingArgument => RefusalReason.Empty,
         ErrorCodes.MessageTooLong => RefusalReason.TooLong,
+        ErrorCodes.MailboxFull => RefusalReason.MailboxFull,
         _ => null,
     };
 }
