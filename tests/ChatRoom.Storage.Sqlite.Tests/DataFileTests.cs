@@ -20,6 +20,7 @@ public sealed class DataFileTests : IDisposable
     [InlineData("messages", "id", "'not-an-id'", "malformed message id 'not-an-id'")]
     [InlineData("blocks", "target", "NULL", "column target holds no value (NULL)")]
     [InlineData("lockouts", "failures", "NULL", "column failures holds no value (NULL)")]
+    [InlineData("lockouts", "last_failure", "'yesterday'", "column last_failure holds a text where it must hold an integer")]
     public async Task A_hand_edited_row_with_a_missing_or_wrongly_typed_value_is_refused_by_table_and_row_and_left_untouched(
         string table, string column, string value, string expected)
     {
@@ -102,7 +103,7 @@ public sealed class DataFileTests : IDisposable
             DROP TABLE blocks; ALTER TABLE edited RENAME TO blocks;
             """,
         _ => """
-            CREATE TABLE edited (user TEXT PRIMARY KEY, failures, locked_until); INSERT INTO edited SELECT * FROM lockouts;
+            CREATE TABLE edited (user TEXT PRIMARY KEY, failures, locked_until, last_failure); INSERT INTO edited SELECT user, failures, locked_until, last_failure FROM lockouts;
             DROP TABLE lockouts; ALTER TABLE edited RENAME TO lockouts;
             """,
     };

@@ -272,6 +272,53 @@ public sealed class AdversarialTests
         await chat.StopAndAssertAsync(RoundTripBound);
     }
 
+    [Fact]
+    public async Task Flooding_an_offline_box_fills_it_to_the_cap_and_every_accepted_message_is_delivered()
+    {
+        const int cap = 200, sent = 1000;
+        await using var server = await TestServer.StartAsync(core: o => o.MaxMailboxMessages = cap, transport: TestTransport.Sockets);
+        var chat = await LegitimateChat.StartAsync(server);
+        var flooder = await server.ConnectRawAsync();
+        await flooder.ExpectAsync("hello");
+        await flooder.SendAsync("login foobar passpass\n");
+        await flooder.ExpectAsync("ok login");
+
+        await flooder.SendAsync(string.Concat(Enumerable.Range(0, sent).Select(i => $"#b{i} message google box {i}\n")));
+        var accepted = new List<int>();
+        var full = 0;
+        while (accepted.Count + full < sent)
+        {
+            var reply = await flooder.ExpectAsync("");
+            if (reply.StartsWith("ok #b", StringComparison.Ordinal))
+            {
+                accepted.Add(int.Parse(reply[5..reply.IndexOf(' ', 5)], CultureInfo.InvariantCulture));
+            }
+            else if (reply.StartsWith("error #b", StringComparison.Ordinal) && reply.Contains(" mailbox-full google", StringComparison.Ordinal))
+            {
+                full++;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, cap), accepted);
+        Assert.Equal(sent - cap, full);
+
+        // The box is full for everyone while it is, and nobody else's box or chat is touched.
+        var other = await server.ConnectAsync();
+        await other.LoginAsync("csee4119", TestServer.Passwords["csee4119"]);
+        Assert.Equal(ChatRoom.Routing.RefusalReason.MailboxFull, (await other.SendAsync("google", "me too")).Refusal);
+        await chat.WaitForRoundTripsAsync(3);
+
+        // The owner gets exactly what was accepted, in order; once taken, the box has room again.
+        var (google, inbox) = await server.LoginAsync("google");
+        await inbox.WaitForAsync<MessageNotice>(n => n.Message.Text == $"box {cap - 1}");
+        Assert.Equal(accepted.Select(i => $"box {i}"), inbox.OfType<MessageNotice>().Select(n => n.Message.Text));
+
+        // Acknowledgements go out ahead of any later command, so one round trip after taking them the box is empty.
+        await google.GetOnlineUsersAsync();
+        Assert.Null((await other.SendAsync("google", "room again")).Refusal);
+        await chat.StopAndAssertAsync(RoundTripBound, atLeast: 3);
+    }
+
     private static async Task SendIgnoringResetAsync(RawClient client, byte[] bytes)
     {
         try
