@@ -51,7 +51,13 @@ public sealed class ChatServer : IAsyncDisposable
         _transport = transport;
         _time = time;
         _logger = logger;
-        _limits = new ConnectionLimits(_options);
+        var (maxConnections, openFiles) = FileHandleLimit.Cap(_options.MaxConnections);
+        if (maxConnections < _options.MaxConnections)
+        {
+            ServerLog.ConnectionCapLowered(logger, _options.MaxConnections, maxConnections, openFiles ?? 0, FileHandleLimit.Reserve);
+        }
+
+        _limits = new ConnectionLimits(_options, maxConnections);
     }
 
     /// <summary>The address and port the server listens on, once started (the real port when the options said 0).</summary>
@@ -172,7 +178,7 @@ public sealed class ChatServer : IAsyncDisposable
 
     private async Task RefuseAsync(TransportConnection transport, string scope)
     {
-        var limit = scope == "server" ? _options.MaxConnections : _options.MaxConnectionsPerAddress;
+        var limit = scope == "server" ? _limits.MaxConnections : _options.MaxConnectionsPerAddress;
         ServerLog.ConnectionRefused(_logger, transport.Name, scope, limit);
         try
         {

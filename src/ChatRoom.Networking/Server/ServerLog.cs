@@ -32,8 +32,14 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Presence sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed ({Error}); pausing {PauseMs} ms before trying again")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error, double pauseMs);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "MaxConnections lowered from {Configured} to {Effective}: this process may open {OpenFiles} files and keeps {Reserve} for itself (raise it with ulimit -n)")]
+    public static partial void ConnectionCapLowered(ILogger logger, int configured, int effective, long openFiles, int reserve);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Debug, Message = "A connection went away before it was accepted ({Error})")]
+    public static partial void AcceptReset(ILogger logger, System.Net.Sockets.SocketError error);
 
     // Debug: anyone can cause one per connection, so it must not flood the log at a level that is on by default.
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "TLS refused for {Connection}: {Reason}")]

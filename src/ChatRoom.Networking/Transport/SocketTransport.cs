@@ -45,15 +45,19 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
             throw;
         }
 
-        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, tls, logger));
+        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, tls, time, logger));
     }
 
-    private sealed class Listener(Socket socket, ServerTls? tls, ILogger logger) : IConnectionListener
+    private sealed class Listener(Socket socket, ServerTls? tls, TimeProvider time, ILogger logger) : IConnectionListener
     {
+        private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(10);
+        private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
+
         public IPEndPoint EndPoint { get; } = (IPEndPoint)socket.LocalEndPoint!;
 
         public async ValueTask<TransportConnection?> AcceptAsync(CancellationToken cancellationToken = default)
         {
+            var pause = TimeSpan.Zero;
             while (true)
             {
                 try
@@ -66,10 +70,29 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
                 {
                     return null;
                 }
-                catch (SocketException ex)
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
                 {
                     // A client that resets before we accept it is no reason to stop serving the others.
-                    ServerLog.AcceptFailed(logger, ex);
+                    ServerLog.AcceptReset(logger, ex.SocketErrorCode);
+                }
+                catch (SocketException ex)
+                {
+                    // Out of file handles or buffers: retrying at once would spin and log without end. Pause, doubling up
+                    // to a second, and say so once per pause; connections already open go on, and closing ones frees room.
+                    pause = pause == TimeSpan.Zero ? FirstPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+                    if (pause == LongestPause || pause == FirstPause)
+                    {
+                        ServerLog.AcceptFailed(logger, ex.SocketErrorCode, pause.TotalMilliseconds);
+                    }
+
+                    try
+                    {
+                        await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return null;
+                    }
                 }
             }
         }

@@ -76,6 +76,14 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     public static AppProcess Server(params string[] args) => Start("ChatRoom.ServerApp", args);
 
+    /// <summary>The server with at most <paramref name="openFiles"/> open files (<c>ulimit -n</c>), on a free port.</summary>
+    public static async Task<(AppProcess Server, int Port)> StartServerWithFileLimitAsync(int openFiles, params string[] args)
+    {
+        var server = Start("ChatRoom.ServerApp", ["0", .. args], openFiles: openFiles);
+        var line = await server.WaitForLineAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+        return (server, int.Parse(PortPattern().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static AppProcess Client(params string[] args) => Start("ChatRoom.ClientApp", args);
 
     /// <summary>
@@ -222,9 +230,9 @@ internal sealed partial class AppProcess : IAsyncDisposable
 
     private int _disposed;
 
-    private static AppProcess Start(string app, string[] args, bool readOutput = true)
+    private static AppProcess Start(string app, string[] args, bool readOutput = true, int? openFiles = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(openFiles is null ? "dotnet" : "bash")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -234,6 +242,14 @@ internal sealed partial class AppProcess : IAsyncDisposable
             // Each process gets its own folder, so its default data file is its own.
             WorkingDirectory = Directory.CreateTempSubdirectory("chatroom-app-").FullName,
         };
+        if (openFiles is { } limit)
+        {
+            // bash -c 'ulimit -n N && exec dotnet app args...' N app args...: the limit binds the app and nothing else.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("ulimit -n \"$0\" && exec dotnet \"$@\"");
+            info.ArgumentList.Add(limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         info.ArgumentList.Add(AppPath(app));
         foreach (var arg in args)
         {

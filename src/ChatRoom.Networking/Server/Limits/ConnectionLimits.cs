@@ -4,14 +4,18 @@ namespace ChatRoom.Server;
 
 /// <summary>
 /// Counts open connections in total and per IP address, and admits a new one only within
-/// <see cref="ChatServerOptions.MaxConnections"/> and <see cref="ChatServerOptions.MaxConnectionsPerAddress"/>.
+/// <paramref name="maxConnections"/> (<see cref="ChatServerOptions.MaxConnections"/>, lowered to what the process can open) and
+/// <see cref="ChatServerOptions.MaxConnectionsPerAddress"/>.
 /// </summary>
 /// <remarks>Its lock is taken once when a connection opens and once when it closes, never per line.</remarks>
-internal sealed class ConnectionLimits(ChatServerOptions options)
+internal sealed class ConnectionLimits(ChatServerOptions options, int maxConnections)
 {
     private readonly Dictionary<string, int> _perAddress = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private int _total;
+
+    /// <summary>The cap on open connections in total.</summary>
+    public int MaxConnections => maxConnections;
 
     /// <summary>The key a remote address is counted under: IPv4-mapped IPv6 as IPv4, any other text as it is.</summary>
     public static string Key(string remoteAddress)
@@ -22,7 +26,7 @@ internal sealed class ConnectionLimits(ChatServerOptions options)
     {
         lock (_lock)
         {
-            if (_total >= options.MaxConnections)
+            if (_total >= maxConnections)
             {
                 return "server";
             }
