@@ -144,6 +144,20 @@ public sealed partial class SqliteChatStore
                 throw new ChatStoreException(_path, $"table messages, row {reader.GetInt64(0)}: holds a malformed message id '{reader.GetString(1)}'; the file was left untouched");
             }
         }
+
+        // Integers of the right type can still be out of range: a kind no message has, or a time no clock can show.
+        using (var command = _connection.CreateCommand())
+        {
+            var kinds = string.Join(", ", Enum.GetValues<Messaging.MessageKind>().Select(k => ((int)k).ToString(CultureInfo.InvariantCulture)));
+            command.CommandText = $"SELECT rowid, kind, sent_at FROM messages WHERE kind NOT IN ({kinds}) OR sent_at < $min OR sent_at > $max LIMIT 1";
+            command.Parameters.AddWithValue("$min", DateTimeOffset.MinValue.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$max", DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                throw new ChatStoreException(_path, $"table messages, row {reader.GetInt64(0)}: holds kind {reader.GetInt64(1)} and time {reader.GetInt64(2)}, one of them out of range; the file was left untouched");
+            }
+        }
     }
 
     private sealed record Column(string Name, string Type, bool Nullable = false, int FromVersion = 1);

@@ -18,6 +18,8 @@ public sealed class DataFileTests : IDisposable
     [InlineData("messages", "recipient", "NULL", "column recipient holds no value (NULL)")]
     [InlineData("messages", "text", "x'00ff'", "column text holds a blob")]
     [InlineData("messages", "id", "'not-an-id'", "malformed message id 'not-an-id'")]
+    [InlineData("messages", "kind", "99", "holds kind 99")]
+    [InlineData("messages", "sent_at", "9223372036854775807", "time 9223372036854775807, one of them out of range")]
     [InlineData("blocks", "target", "NULL", "column target holds no value (NULL)")]
     [InlineData("lockouts", "failures", "NULL", "column failures holds no value (NULL)")]
     [InlineData("lockouts", "last_failure", "'yesterday'", "column last_failure holds a text where it must hold an integer")]
