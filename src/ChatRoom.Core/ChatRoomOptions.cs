@@ -48,6 +48,14 @@ public sealed class ChatRoomOptions
     /// </summary>
     public int MaxConcurrentPasswordChecks { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// Password checks one address may have in flight (waiting their turn or running); a further attempt from it is answered
+    /// "try again in 1 s" at once, unchecked and uncounted. Keeps one address from queueing hundreds of slow checks in front
+    /// of everyone else, and bounds how far its failures can overshoot <see cref="MaxFailedLoginsPerAddress"/> (they are
+    /// counted after the check). Default 16: the load generator logs in about 7 at a time from each of its addresses.
+    /// </summary>
+    public int MaxPendingLoginsPerAddress { get; set; } = 16;
+
     /// <summary>A session whose last heartbeat is older than this is expired by the sweep. Default 75 s (two and a half of the client's 30 s beats).</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(75);
 

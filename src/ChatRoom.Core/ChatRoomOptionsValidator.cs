@@ -26,6 +26,7 @@ public sealed class ChatRoomOptionsValidator : IValidateOptions<ChatRoomOptions>
         }
 
         RequireAtLeastOne(failures, nameof(ChatRoomOptions.MaxConcurrentPasswordChecks), options.MaxConcurrentPasswordChecks);
+        RequireAtLeastOne(failures, nameof(ChatRoomOptions.MaxPendingLoginsPerAddress), options.MaxPendingLoginsPerAddress);
         RequirePositive(failures, nameof(ChatRoomOptions.HeartbeatTimeout), options.HeartbeatTimeout);
         RequirePositive(failures, nameof(ChatRoomOptions.ConsentTimeout), options.ConsentTimeout);
         RequirePositive(failures, nameof(ChatRoomOptions.PeerGrantLifetime), options.PeerGrantLifetime);

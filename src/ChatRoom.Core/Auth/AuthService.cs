@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ChatRoom.Events;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,9 @@ namespace ChatRoom.Auth;
 /// Checks credentials under three counts kept in the <see cref="ILockoutStore"/>: a name from one address (locks after
 /// <see cref="ChatRoomOptions.MaxFailedLogins"/>), an address over every name (locks after
 /// <see cref="ChatRoomOptions.MaxFailedLoginsPerAddress"/>) and a name from every address (slows down after
-/// <see cref="ChatRoomOptions.AccountSlowdownAfter"/>). Any store failure refuses the attempt (fail closed).
+/// <see cref="ChatRoomOptions.AccountSlowdownAfter"/>, for addresses that have failed for it). Any store failure refuses
+/// the attempt (fail closed). Password checks in flight are bounded per address (<see cref="ChatRoomOptions.MaxPendingLoginsPerAddress"/>)
+/// and overall (<see cref="ChatRoomOptions.MaxConcurrentPasswordChecks"/>).
 /// </summary>
 internal sealed class AuthService : IAuthService, IDisposable
 {
@@ -19,6 +22,13 @@ internal sealed class AuthService : IAuthService, IDisposable
 
     // Password checks may cost 0.3 s of CPU each (PBKDF2); a bounded number run at once so a login flood cannot take every core.
     private readonly SemaphoreSlim _checks;
+
+    // Checks waiting or running per address (entries removed at zero): one address cannot fill the queue in front of
+    // everyone else, nor have more guesses in flight than this past its failure limit (counted only after the check).
+    private readonly ConcurrentDictionary<string, int> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>What an attempt beyond <see cref="ChatRoomOptions.MaxPendingLoginsPerAddress"/> is told to wait.</summary>
+    internal static readonly TimeSpan PendingRetryAfter = TimeSpan.FromSeconds(1);
 
     // Set when the store failed; until a write succeeds again, a login needs a successful write to succeed, because the
     // failures that could not be written would otherwise be forgotten and the right password let in.
@@ -100,28 +110,86 @@ internal sealed class AuthService : IAuthService, IDisposable
             return new LoginLocked(nameLeft);
         }
 
-        if (LockedFor(await _lockouts.GetAsync(accountKey, cancellationToken).ConfigureAwait(false), now) is { } retryAfter)
+        // The name's slowdown holds back only addresses that have failed for it within the window: the owner from a
+        // clean address is checked at once, and each guessing address still locks after MaxFailedLogins.
+        if (nameState.LastFailure is { } lastFailure && now - lastFailure < options.FailedLoginWindow
+            && LockedFor(await _lockouts.GetAsync(accountKey, cancellationToken).ConfigureAwait(false), now) is { } retryAfter)
         {
             _events.Publish(new LoginSlowedDown(now, user, remoteAddress, retryAfter));
             return new LoginRetryLater(retryAfter);
         }
 
-        bool valid;
-        await _checks.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!TryEnterPending(addressKey, options.MaxPendingLoginsPerAddress))
+        {
+            // Not checked and not counted: the address already has its share of checks in flight.
+            _events.Publish(new LoginSlowedDown(now, user, remoteAddress, PendingRetryAfter));
+            return new LoginRetryLater(PendingRetryAfter);
+        }
+
         try
         {
-            valid = UserNames.IsValid(user) && await _credentials.VerifyAsync(user, password, cancellationToken).ConfigureAwait(false);
+            bool valid;
+            await _checks.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                valid = UserNames.IsValid(user) && await _credentials.VerifyAsync(user, password, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _checks.Release();
+            }
+
+            // The check may have waited its turn; the counts are taken at the time it was decided.
+            now = _time.GetUtcNow();
+            return valid
+                ? await SucceedAsync(user, remoteAddress, nameKey, nameState, now, cancellationToken).ConfigureAwait(false)
+                : await FailAsync(user, remoteAddress, nameKey, nameState, addressKey, accountKey, options, now, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _checks.Release();
+            ExitPending(addressKey);
         }
+    }
 
-        // The check may have waited its turn; the counts are taken at the time it was decided.
-        now = _time.GetUtcNow();
-        return valid
-            ? await SucceedAsync(user, remoteAddress, nameKey, nameState, now, cancellationToken).ConfigureAwait(false)
-            : await FailAsync(user, remoteAddress, nameKey, nameState, addressKey, accountKey, options, now, cancellationToken).ConfigureAwait(false);
+    private bool TryEnterPending(string addressKey, int limit)
+    {
+        while (true)
+        {
+            if (_pending.TryGetValue(addressKey, out var count))
+            {
+                if (count >= limit)
+                {
+                    return false;
+                }
+
+                if (_pending.TryUpdate(addressKey, count + 1, count))
+                {
+                    return true;
+                }
+            }
+            else if (_pending.TryAdd(addressKey, 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    private void ExitPending(string addressKey)
+    {
+        while (true)
+        {
+            var count = _pending[addressKey];
+            if (_pending.TryUpdate(addressKey, count - 1, count))
+            {
+                if (count == 1)
+                {
+                    // Removed only if still zero: an attempt that entered meanwhile keeps its entry.
+                    _pending.TryRemove(new KeyValuePair<string, int>(addressKey, 0));
+                }
+
+                return;
+            }
+        }
     }
 
     private async ValueTask<LoginResult> SucceedAsync(string user, string remoteAddress, string nameKey, LockoutState state, DateTimeOffset now, CancellationToken cancellationToken)
@@ -185,10 +253,19 @@ internal sealed class AuthService : IAuthService, IDisposable
         }, cancellationToken).ConfigureAwait(false);
 
         // Every name from this address together.
+        var startedAddressLock = false;
         var address = await UpdateAsync(addressKey, state =>
         {
+            // A failure decided after the address locked (its check was in flight) leaves the lock running as it is.
+            startedAddressLock = false;
+            if (LockedFor(state, now) is not null)
+            {
+                return state;
+            }
+
             var failures = Counted(state, now, window) + 1;
-            return failures >= options.MaxFailedLoginsPerAddress ? new LockoutState(0, now + window, now) : new LockoutState(failures, null, now);
+            startedAddressLock = failures >= options.MaxFailedLoginsPerAddress;
+            return startedAddressLock ? new LockoutState(0, now + window, now) : new LockoutState(failures, null, now);
         }, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _storeFailing, 0);
 
@@ -198,10 +275,10 @@ internal sealed class AuthService : IAuthService, IDisposable
             return new LoginLocked(options.LockoutDuration);
         }
 
-        if (address.LockedUntil is not null)
+        if (LockedFor(address, now) is { } addressLeft)
         {
-            _events.Publish(new AddressLockedOut(now, user, remoteAddress, window, Started: true));
-            return new LoginAddressLocked(window);
+            _events.Publish(new AddressLockedOut(now, user, remoteAddress, addressLeft, Started: startedAddressLock));
+            return new LoginAddressLocked(addressLeft);
         }
 
         var attemptsLeft = options.MaxFailedLogins - next.Failures;

@@ -7,7 +7,7 @@ namespace ChatRoom.Auth;
 /// <summary>
 /// A salted PBKDF2-HMAC-SHA256 password hash as written in a credentials file:
 /// <c>pbkdf2-sha256$ITERATIONS$SALT$HASH</c>, salt and hash in base64 (16-byte salt, 32-byte hash, at least
-/// <see cref="MinIterations"/> iterations).
+/// <see cref="MinIterations"/> and at most <see cref="MaxIterations"/> iterations).
 /// </summary>
 public sealed class PasswordHash
 {
@@ -16,6 +16,9 @@ public sealed class PasswordHash
 
     /// <summary>Fewest iterations accepted: OWASP's figure for PBKDF2-HMAC-SHA256.</summary>
     public const int MinIterations = 600_000;
+
+    /// <summary>Most iterations accepted: every login pays the highest count in the file, so a typo here would stall them all.</summary>
+    public const int MaxIterations = 10_000_000;
 
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
@@ -33,11 +36,12 @@ public sealed class PasswordHash
     public int Iterations { get; }
 
     /// <summary>Hashes <paramref name="password"/> with a fresh random salt.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="iterations"/> is below <see cref="MinIterations"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="iterations"/> is below <see cref="MinIterations"/> or above <see cref="MaxIterations"/>.</exception>
     public static PasswordHash Create(string password, int iterations = MinIterations)
     {
         ArgumentNullException.ThrowIfNull(password);
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, MinIterations);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(iterations, MaxIterations);
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         return new PasswordHash(iterations, salt, Derive(password, salt, iterations));
     }
@@ -67,6 +71,12 @@ public sealed class PasswordHash
         if (iterations < MinIterations)
         {
             problem = $"{iterations} iterations is too few; at least {MinIterations} are required (make a new hash with hash-password)";
+            return false;
+        }
+
+        if (iterations > MaxIterations)
+        {
+            problem = $"{iterations} iterations is too many; at most {MaxIterations} are accepted, since every login pays them (make a new hash with hash-password)";
             return false;
         }
 

@@ -106,7 +106,7 @@ public sealed class LoginDefenceTests
     }
 
     [Fact]
-    public async Task Failures_from_many_addresses_slow_the_name_down_instead_of_locking_it()
+    public async Task Failures_from_many_addresses_slow_the_name_down_for_those_addresses_instead_of_locking_it()
     {
         using var core = CoreHarness.Create(o => o.AccountSlowdownAfter = 4);
         var auth = core.Get<IAuthService>();
@@ -115,13 +115,16 @@ public sealed class LoginDefenceTests
             Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", $"10.9.0.{i}"));
         }
 
-        Assert.Equal(new LoginRetryLater(TimeSpan.FromSeconds(3)), await auth.LoginAsync("seas", "summerisover", Owner));
-        Assert.Equal(new LoginRetryLater(TimeSpan.FromSeconds(3)), await auth.LoginAsync("seas", "guess", "10.9.0.5"));
-        Assert.Single(core.Events.OfType<LoginSlowedDown>(), e => e.RemoteAddress == Owner);
+        Assert.Equal(new LoginRetryLater(TimeSpan.FromSeconds(3)), await auth.LoginAsync("seas", "guess", "10.9.0.1"));
+        Assert.Equal(new LoginRetryLater(TimeSpan.FromSeconds(3)), await auth.LoginAsync("seas", "summerisover", "10.9.0.2"));
+        Assert.Single(core.Events.OfType<LoginSlowedDown>(), e => e.RemoteAddress == "10.9.0.2");
+
+        // The owner's own address has not failed for the name: checked at once.
+        Assert.Equal(new LoginSuccess("seas"), await auth.LoginAsync("seas", "summerisover", Owner));
 
         core.Time.Advance(TimeSpan.FromSeconds(3));
 
-        Assert.Equal(new LoginSuccess("seas"), await auth.LoginAsync("seas", "summerisover", Owner));
+        Assert.Equal(new LoginSuccess("seas"), await auth.LoginAsync("seas", "summerisover", "10.9.0.2"));
     }
 
     [Fact]
@@ -133,13 +136,62 @@ public sealed class LoginDefenceTests
         await auth.LoginAsync("seas", "x", "10.9.0.2");
         core.Time.Advance(TimeSpan.FromSeconds(3));
 
-        Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", "10.9.0.3"));
-        Assert.IsType<LoginRetryLater>(await auth.LoginAsync("seas", "x", "10.9.0.4"));
+        Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", "10.9.0.1"));
+        Assert.IsType<LoginRetryLater>(await auth.LoginAsync("seas", "x", "10.9.0.2"));
 
         core.Time.Advance(new ChatRoomOptions().FailedLoginWindow);
 
-        Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", "10.9.0.4"));
-        Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", "10.9.0.5"));
+        Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", "10.9.0.1"));
+        Assert.IsType<LoginInvalid>(await auth.LoginAsync("seas", "x", "10.9.0.2"));
+    }
+
+    [Fact]
+    public async Task Guessing_a_name_from_200_addresses_never_slows_the_owner_from_a_clean_address()
+    {
+        // The tester's attack: 200 addresses guess the name every second for 40 s; the owner logs in after each second.
+        using var core = CoreHarness.Create();
+        var auth = core.Get<IAuthService>();
+        var options = new ChatRoomOptions();
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var locked = new HashSet<string>(StringComparer.Ordinal);
+        var slowedFromFailed = 0;
+        var invalid = 0;
+        for (var second = 0; second < 40; second++)
+        {
+            for (var a = 0; a < 200; a++)
+            {
+                var address = $"10.7.{a / 100}.{a % 100}";
+                var result = await auth.LoginAsync("seas", "guess" + second, address);
+                switch (result)
+                {
+                    case LoginRetryLater:
+                        Assert.Contains(address, failed);
+                        slowedFromFailed++;
+                        break;
+                    case LoginInvalid:
+                        invalid++;
+                        failed.Add(address);
+                        break;
+                    case LoginLocked:
+                        locked.Add(address);
+                        failed.Add(address);
+                        break;
+                    default:
+                        Assert.Fail($"{address}: {result}");
+                        break;
+                }
+            }
+
+            Assert.Equal(new LoginSuccess("seas"), await auth.LoginAsync("seas", "summerisover", Owner));
+            core.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // One lock per address in 40 s (it lasts 60 s): the guesses checked are the failures before it and the one that set it.
+        var guessesChecked = invalid + locked.Count;
+        Assert.Equal(200, failed.Count);
+        Assert.True(slowedFromFailed > 0, "no guess from a failed address was slowed down");
+        Assert.True(guessesChecked <= 200 * options.MaxFailedLogins, $"{guessesChecked} guesses checked");
+        Assert.DoesNotContain(core.Events.OfType<LoginSlowedDown>(), e => e.RemoteAddress == Owner);
     }
 
     [Fact]
@@ -253,6 +305,88 @@ public sealed class LoginDefenceTests
         Assert.Equal(2, credentials.MostAtOnce);
     }
 
+    [Fact]
+    public async Task An_attempt_beyond_the_pending_limit_of_its_address_is_told_to_retry_at_once_unchecked_and_uncounted()
+    {
+        var credentials = new GatedCredentials();
+        using var core = CoreHarness.Create(
+            o => { o.MaxPendingLoginsPerAddress = 4; o.MaxConcurrentPasswordChecks = 1; },
+            s => s.AddSingleton<ICredentialSource>(credentials));
+        var auth = core.Get<IAuthService>();
+
+        var held = Enumerable.Range(0, 4).Select(i => auth.LoginAsync("seas", "summerisover", Guesser).AsTask()).ToList();
+        await credentials.WaitForRunningAsync(1);
+        var extra = auth.LoginAsync("seas", "wrong", Guesser).AsTask();
+
+        // Answered without waiting for the gate: the four before it are still queued or running.
+        Assert.True(extra.IsCompleted, "the extra attempt waited in the queue");
+        Assert.Equal(new LoginRetryLater(TimeSpan.FromSeconds(1)), await extra);
+
+        // Another address still gets its check queued.
+        var other = auth.LoginAsync("seas", "summerisover", Owner).AsTask();
+        Assert.False(other.IsCompleted);
+
+        credentials.Open();
+        Assert.All(await Task.WhenAll(held), r => Assert.IsType<LoginSuccess>(r));
+        Assert.Equal(new LoginSuccess("seas"), await other);
+        Assert.Equal(5, credentials.Calls);
+
+        // The refused wrong password was not counted: the name has its full three tries from this address.
+        Assert.Equal(new LoginInvalid(2), await auth.LoginAsync("seas", "wrong", Guesser));
+    }
+
+    [Fact]
+    public async Task A_flood_from_one_address_cannot_queue_in_front_of_another_address()
+    {
+        var credentials = new GatedCredentials();
+        using var core = CoreHarness.Create(
+            o => { o.MaxPendingLoginsPerAddress = 16; o.MaxConcurrentPasswordChecks = 1; },
+            s => s.AddSingleton<ICredentialSource>(credentials));
+        var auth = core.Get<IAuthService>();
+
+        var flood = Enumerable.Range(0, 600).Select(i => auth.LoginAsync("made-up" + i, "x", Guesser).AsTask()).ToList();
+        var owner = auth.LoginAsync("seas", "summerisover", Owner).AsTask();
+
+        Assert.Equal(600 - 16, flood.Count(t => t.IsCompleted));
+        Assert.All(flood.Where(t => t.IsCompleted), t => Assert.Equal(new LoginRetryLater(TimeSpan.FromSeconds(1)), t.Result));
+
+        // Only the address's 16 and the owner's were ever checked, so the owner waited behind at most 16 checks, not 600.
+        credentials.Open();
+        Assert.Equal(new LoginSuccess("seas"), await owner);
+        await Task.WhenAll(flood);
+        Assert.Equal(17, credentials.Calls);
+    }
+
+    [Fact]
+    public async Task Simultaneous_wrong_logins_from_one_address_overshoot_its_failure_limit_by_less_than_the_pending_limit()
+    {
+        var credentials = new GatedCredentials();
+        using var core = CoreHarness.Create(
+            o => { o.MaxFailedLoginsPerAddress = 50; o.MaxPendingLoginsPerAddress = 16; o.MaxConcurrentPasswordChecks = 64; },
+            s => s.AddSingleton<ICredentialSource>(credentials));
+        var auth = core.Get<IAuthService>();
+
+        // The tester's attack in waves: 300 wrong logins at once, again as soon as they are answered, until locked out.
+        for (var wave = 0; wave < 20; wave++)
+        {
+            var logins = Enumerable.Range(0, 300).Select(i => auth.LoginAsync($"made-up{wave}-{i}", "x", Guesser).AsTask()).ToList();
+            var inFlight = logins.Count(t => !t.IsCompleted);
+            Assert.True(inFlight <= 16, $"{inFlight} checks in flight from one address");
+            await credentials.WaitForRunningAsync(inFlight);
+            credentials.OpenWave();
+            var results = await Task.WhenAll(logins);
+            if (results.All(r => r is LoginAddressLocked))
+            {
+                break;
+            }
+        }
+
+        Assert.Single(core.Events.OfType<AddressLockedOut>(), e => e.Started);
+        Assert.IsType<LoginAddressLocked>(await auth.LoginAsync("seas", "summerisover", Guesser));
+        Assert.True(credentials.Calls <= 50 + 16 - 1, $"{credentials.Calls} guesses checked for a limit of 50");
+        Assert.True(credentials.Calls >= 50);
+    }
+
     /// <summary>An in-memory lockout store whose reads or writes can be made to fail, as a full disk makes them.</summary>
     private sealed class BreakableLockoutStore : ILockoutStore
     {
@@ -279,19 +413,31 @@ public sealed class LoginDefenceTests
         private static ChatStoreException Failure() => new("lockouts.db", "could not store: database or disk is full");
     }
 
-    /// <summary>Credentials whose checks wait at a gate, counting how many run at once.</summary>
+    /// <summary>Credentials whose checks wait at a gate, counting how many run at once. "summerisover" is right for every name.</summary>
     private sealed class GatedCredentials : ICredentialSource
     {
-        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly SemaphoreSlim _started = new(0);
+        private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _opened;
         private int _running;
         private int _most;
+        private int _calls;
 
         public int Running => Volatile.Read(ref _running);
 
         public int MostAtOnce => Volatile.Read(ref _most);
 
-        public void Open() => _gate.TrySetResult();
+        public int Calls => Volatile.Read(ref _calls);
+
+        /// <summary>Lets every check through, now and later.</summary>
+        public void Open()
+        {
+            _opened = true;
+            Volatile.Read(ref _gate).TrySetResult();
+        }
+
+        /// <summary>Lets the checks waiting now through; later checks wait at a new gate.</summary>
+        public void OpenWave() => Interlocked.Exchange(ref _gate, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
         public async Task WaitForRunningAsync(int count)
         {
@@ -305,12 +451,17 @@ public sealed class LoginDefenceTests
 
         public async ValueTask<bool> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
         {
+            Interlocked.Increment(ref _calls);
             var running = Interlocked.Increment(ref _running);
             InterlockedMax(ref _most, running);
+            var gate = Volatile.Read(ref _gate);
             _started.Release();
-            await _gate.Task;
+            if (!_opened)
+            {
+                await gate.Task;
+            }
             Interlocked.Decrement(ref _running);
-            return true;
+            return password == "summerisover";
         }
 
         private static void InterlockedMax(ref int target, int value)

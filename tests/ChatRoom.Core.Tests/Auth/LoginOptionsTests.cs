@@ -9,8 +9,8 @@ public sealed class LoginOptionsTests
 
         Assert.True(new ChatRoomOptionsValidator().Validate(null, options).Succeeded);
         Assert.Equal(
-            (50, TimeSpan.FromMinutes(15), 10, TimeSpan.FromSeconds(3), Math.Max(1, Environment.ProcessorCount / 2)),
-            (options.MaxFailedLoginsPerAddress, options.FailedLoginWindow, options.AccountSlowdownAfter, options.AccountSlowdown, options.MaxConcurrentPasswordChecks));
+            (50, TimeSpan.FromMinutes(15), 10, TimeSpan.FromSeconds(3), Math.Max(1, Environment.ProcessorCount / 2), 16),
+            (options.MaxFailedLoginsPerAddress, options.FailedLoginWindow, options.AccountSlowdownAfter, options.AccountSlowdown, options.MaxConcurrentPasswordChecks, options.MaxPendingLoginsPerAddress));
     }
 
     [Theory]
@@ -19,6 +19,7 @@ public sealed class LoginOptionsTests
     [InlineData(nameof(ChatRoomOptions.AccountSlowdownAfter))]
     [InlineData(nameof(ChatRoomOptions.AccountSlowdown))]
     [InlineData(nameof(ChatRoomOptions.MaxConcurrentPasswordChecks))]
+    [InlineData(nameof(ChatRoomOptions.MaxPendingLoginsPerAddress))]
     public void A_bad_login_limit_fails_validation_naming_it(string name)
     {
         var options = new ChatRoomOptions();
@@ -29,6 +30,7 @@ public sealed class LoginOptionsTests
             case nameof(ChatRoomOptions.AccountSlowdownAfter): options.AccountSlowdownAfter = 0; break;
             case nameof(ChatRoomOptions.AccountSlowdown): options.AccountSlowdown = TimeSpan.FromSeconds(-1); break;
             case nameof(ChatRoomOptions.MaxConcurrentPasswordChecks): options.MaxConcurrentPasswordChecks = 0; break;
+            case nameof(ChatRoomOptions.MaxPendingLoginsPerAddress): options.MaxPendingLoginsPerAddress = 0; break;
         }
 
         var result = new ChatRoomOptionsValidator().Validate(null, options);

@@ -48,6 +48,28 @@ public sealed class PasswordHashTests
     }
 
     [Theory]
+    [InlineData(10_000_001)]
+    [InlineData(2_000_000_000)]
+    public void A_hash_with_more_than_10_million_iterations_is_refused_naming_the_line(int iterations)
+    {
+        // Every login pays the highest count in the file; the tester's 2,000,000,000 would take minutes per login.
+        var absurd = $"pbkdf2-sha256${iterations}${Convert.ToBase64String(new byte[16])}${Convert.ToBase64String(new byte[32])}";
+
+        var ex = Assert.Throws<CredentialFileException>(() => CredentialFile.Parse($"columbia 116bway\nseas {absurd}\n", "creds.txt"));
+
+        Assert.Equal(2, ex.Line);
+        Assert.Contains($"{iterations} iterations is too many", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ten_million_iterations_are_still_accepted()
+        => Assert.True(PasswordHash.TryParse($"pbkdf2-sha256$10000000${Convert.ToBase64String(new byte[16])}${Convert.ToBase64String(new byte[32])}", out _, out _));
+
+    [Fact]
+    public void More_than_10_million_iterations_cannot_be_made()
+        => Assert.Throws<ArgumentOutOfRangeException>(() => PasswordHash.Create("x", PasswordHash.MaxIterations + 1));
+
+    [Theory]
     [InlineData("pbkdf2-sha256$600000$AAAA")]
     [InlineData("pbkdf2-sha256$lots$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
     [InlineData("pbkdf2-sha256$600000$not base64$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
