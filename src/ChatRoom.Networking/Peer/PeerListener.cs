@@ -29,9 +29,14 @@ public sealed class PeerListener : IAsyncDisposable
     // A peer that connects but does not present its grant in this time is dropped, so it cannot hold a connection open.
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
 
+    // Connections from one address that have not yet shown a grant: a real peer needs one; a flood of silent ones
+    // from one address would otherwise hold a file handle each for the whole hello deadline.
+    internal const int MaxPendingPerAddress = 4;
+
     private readonly ConcurrentDictionary<string, PeerGrant> _grants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _blocked = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PeerLineConnection, string> _open = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _pending = new();
     private readonly Channel<MessageNotice> _messages = Channel.CreateUnbounded<MessageNotice>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SeenMessageIds _seen = new(RememberedIds);
     private readonly CancellationTokenSource _stopping = new();
@@ -159,15 +164,50 @@ public sealed class PeerListener : IAsyncDisposable
             }
             catch (SocketException)
             {
+                // Out of handles or buffers: a short pause rather than a spin; a reset client costs only the pause.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), _time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
 
-            _ = ServeAsync(socket);
+            var from = (socket.RemoteEndPoint as IPEndPoint)?.Address is { } address && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : (socket.RemoteEndPoint as IPEndPoint)?.Address;
+            if (from is null || _pending.AddOrUpdate(from, 1, (_, n) => n + 1) > MaxPendingPerAddress)
+            {
+                if (from is not null)
+                {
+                    Release(from);
+                }
+
+                socket.Dispose();
+                continue;
+            }
+
+            _ = ServeAsync(socket, from);
         }
     }
 
-    private async Task ServeAsync(Socket socket)
+    private void Release(IPAddress from)
     {
+        // Decrement, removing the entry at zero so the table holds only addresses with connections pending.
+        while (_pending.TryGetValue(from, out var n))
+        {
+            if (n <= 1 ? _pending.TryRemove(new KeyValuePair<IPAddress, int>(from, n)) : _pending.TryUpdate(from, n - 1, n))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, IPAddress from)
+    {
+        var pending = true;
         socket.NoDelay = true;
         var network = new NetworkStream(socket, ownsSocket: true);
         var tls = _tls is null ? null : new SslStream(network, leaveInnerStreamOpen: false);
@@ -189,6 +229,8 @@ public sealed class PeerListener : IAsyncDisposable
                 return;
             }
 
+            Release(from);
+            pending = false;
             _open[connection] = grant.Requester;
             await connection.WriteLineAsync("peer-ok", _stopping.Token).ConfigureAwait(false);
             while (await connection.ReadLineAsync(_stopping.Token).ConfigureAwait(false) is { } line)
@@ -218,6 +260,11 @@ public sealed class PeerListener : IAsyncDisposable
         }
         finally
         {
+            if (pending)
+            {
+                Release(from);
+            }
+
             _open.TryRemove(connection, out _);
             await connection.DisposeAsync().ConfigureAwait(false);
         }

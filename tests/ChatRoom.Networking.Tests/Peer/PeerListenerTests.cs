@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using ChatRoom.Consent;
 using ChatRoom.Messaging;
 using ChatRoom.Peer;
@@ -115,6 +116,45 @@ public sealed class PeerListenerTests : IAsyncDisposable
         await _listener.DisposeAsync();
 
         await Assert.ThrowsAsync<PeerUnavailableException>(() => _transport.SendAsync(new PeerRoute("127.0.0.1", port, _grant), Message("x"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Silent_connections_from_one_address_beyond_a_few_are_closed_at_once_and_a_real_peer_still_gets_in()
+    {
+        _listener.Accept(_grant);
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.7"), 0));
+                await socket.ConnectAsync(IPAddress.Loopback, _listener.Port);
+                silent.Add(socket);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var reads = silent.Select(s => s.ReceiveAsync(new byte[16], SocketFlags.None, timeout.Token).AsTask()).ToList();
+            while (reads.Count(r => r.IsCompleted) < 20 - PeerListener.MaxPendingPerAddress)
+            {
+                await Task.WhenAny(reads.Where(r => !r.IsCompleted));
+            }
+
+            var closed = reads.Where(r => r.IsCompleted).ToList();
+            Assert.All(closed, r => Assert.Equal(0, r.Result));
+
+            // The four waiting for their hello hold their places; a real peer from elsewhere is not among them.
+            await _transport.SendAsync(Route(_grant), Message("still here"), CancellationToken.None);
+            Assert.Equal("still here", (await NextAsync()).Message.Text);
+            Assert.All(reads.Except(closed), r => Assert.False(r.IsCompleted));
+
+            _time.Advance(TimeSpan.FromSeconds(10));
+            Assert.All(await Task.WhenAll(reads.Except(closed)), n => Assert.Equal(0, n));
+        }
+        finally
+        {
+            silent.ForEach(s => s.Dispose());
+        }
     }
 
     private PeerRoute Route(PeerGrant grant) => new("127.0.0.1", _listener.Port, grant);
