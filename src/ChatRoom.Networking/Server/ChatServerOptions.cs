@@ -90,7 +90,9 @@ public sealed class ChatServerOptions
     /// <summary>
     /// Connections open at once, in total; the next is refused with <c>error too-many-connections server</c> and closed
     /// before any other work. Default 20,000: twice the 10,000 idle logged-in clients the load tests hold, and within
-    /// what one process's file handles allow on a typical host.
+    /// what one process's file handles allow on a typical host. At start it is lowered, if need be, to the process's
+    /// open-file limit less 256 handles kept for the runtime, the data file and refusals: out of file handles, the
+    /// runtime itself fails.
     /// </summary>
     public int MaxConnections { get; set; } = 20_000;
 

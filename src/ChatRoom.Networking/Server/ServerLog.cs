@@ -35,7 +35,8 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed ({Error}); pausing {PauseMs} ms before trying again")]
     public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error, double pauseMs);
 
-    [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "MaxConnections lowered from {Configured} to {Effective}: this process may open {OpenFiles} files and keeps {Reserve} for itself (raise it with ulimit -n)")]
+    // Information: on many hosts the default is lowered a little at every start; the operator needs to know, not to act.
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "MaxConnections lowered from {Configured} to {Effective}: this process may open {OpenFiles} files and keeps {Reserve} for itself (raise it with ulimit -n)")]
     public static partial void ConnectionCapLowered(ILogger logger, int configured, int effective, long openFiles, int reserve);
 
     [LoggerMessage(EventId = 115, Level = LogLevel.Debug, Message = "A connection went away before it was accepted ({Error})")]

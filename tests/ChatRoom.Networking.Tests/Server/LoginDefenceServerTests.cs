@@ -46,7 +46,7 @@ public sealed class LoginDefenceServerTests
     }
 
     [Fact]
-    public async Task A_name_failing_from_many_addresses_answers_try_again_and_then_lets_the_owner_in()
+    public async Task A_name_failing_from_many_addresses_slows_those_addresses_and_lets_the_owner_in_at_once()
     {
         await using var server = await TestServer.StartAsync(core: o => o.AccountSlowdownAfter = 3);
         for (var i = 1; i <= 3; i++)
@@ -55,13 +55,13 @@ public sealed class LoginDefenceServerTests
             Assert.IsType<LoginInvalid>(await guesser.LoginAsync("seas", "guess"));
         }
 
-        var raw = await server.ConnectRawAsync("10.0.0.1");
-        await raw.SendAsync("login seas summerisover\n");
-        await raw.ExpectAsync("error try-again 3 :");
+        var again = await server.ConnectRawAsync("10.66.6.1");
+        await again.SendAsync("login seas guess\n");
+        await again.ExpectAsync("error try-again 3 :");
 
-        server.Time.Advance(TimeSpan.FromSeconds(3));
-        await raw.SendAsync("login seas summerisover\n");
-        await raw.ExpectAsync("ok login seas");
+        var owner = await server.ConnectRawAsync("10.0.0.1");
+        await owner.SendAsync("login seas summerisover\n");
+        await owner.ExpectAsync("ok login seas");
     }
 
     [Fact]
@@ -99,8 +99,8 @@ public sealed class LoginDefenceServerTests
             }
         }
 
-        var warnings = server.Logs.Lines.Count(l => l.StartsWith("Warning:", StringComparison.Ordinal) || l.StartsWith("Error:", StringComparison.Ordinal));
-        Assert.Equal(1, warnings); // the address locking, once
+        var warnings = server.Logs.Lines.Where(l => l.StartsWith("Warning:", StringComparison.Ordinal) || l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
+        Assert.True(warnings.Count == 1, string.Join(" | ", warnings)); // the address locking, once
     }
 
     /// <summary>An in-memory lockout store whose writes can be made to fail, as a full disk makes them.</summary>
