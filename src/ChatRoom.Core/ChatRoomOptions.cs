@@ -52,7 +52,8 @@ public sealed class ChatRoomOptions
     /// Password checks one address may have in flight (waiting their turn or running); a further attempt from it is answered
     /// "try again in 1 s" at once, unchecked and uncounted. Keeps one address from queueing hundreds of slow checks in front
     /// of everyone else, and bounds how far its failures can overshoot <see cref="MaxFailedLoginsPerAddress"/> (they are
-    /// counted after the check). Default 16: the load generator logs in about 7 at a time from each of its addresses.
+    /// counted after the check). Applies only when checks are costly (hashed credentials): cheap ones are not queued.
+    /// Default 16.
     /// </summary>
     public int MaxPendingLoginsPerAddress { get; set; } = 16;
 

@@ -119,7 +119,10 @@ internal sealed class AuthService : IAuthService, IDisposable
             return new LoginRetryLater(retryAfter);
         }
 
-        if (!TryEnterPending(addressKey, options.MaxPendingLoginsPerAddress))
+        // Cheap checks (plaintext digests) are done at once: a burst of logins from one address (hundreds of clients
+        // behind one NAT, a load test) must not be turned away. Costly ones (PBKDF2) queue, a share per address.
+        var costly = _credentials is not ICostlyCredentialSource { ChecksAreCostly: false };
+        if (costly && !TryEnterPending(addressKey, options.MaxPendingLoginsPerAddress))
         {
             // Not checked and not counted: the address already has its share of checks in flight.
             _events.Publish(new LoginSlowedDown(now, user, remoteAddress, PendingRetryAfter));
@@ -129,14 +132,21 @@ internal sealed class AuthService : IAuthService, IDisposable
         try
         {
             bool valid;
-            await _checks.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (costly)
+            {
+                await _checks.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 valid = UserNames.IsValid(user) && await _credentials.VerifyAsync(user, password, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                _checks.Release();
+                if (costly)
+                {
+                    _checks.Release();
+                }
             }
 
             // The check may have waited its turn; the counts are taken at the time it was decided.
@@ -147,7 +157,10 @@ internal sealed class AuthService : IAuthService, IDisposable
         }
         finally
         {
-            ExitPending(addressKey);
+            if (costly)
+            {
+                ExitPending(addressKey);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ namespace ChatRoom.Auth;
 /// Comparisons are constant-time. When any user has a hash, every check costs one PBKDF2 at the highest iteration count
 /// held (an unknown user or a plaintext one runs a decoy), so timing tells neither unknown users nor plaintext ones apart.
 /// </remarks>
-public sealed class InMemoryCredentialSource : ICredentialSource
+public sealed class InMemoryCredentialSource : ICredentialSource, ICostlyCredentialSource
 {
     private static readonly byte[] s_unknownUserDigest = SHA256.HashData("\0unknown\0"u8);
 
@@ -74,6 +74,9 @@ public sealed class InMemoryCredentialSource : ICredentialSource
 
     /// <summary>The users whose password is kept in plaintext rather than hashed, in ordinal order.</summary>
     public IReadOnlyList<string> PlaintextUsers { get; }
+
+    /// <inheritdoc />
+    bool ICostlyCredentialSource.ChecksAreCostly => _decoy is not null;
 
     /// <inheritdoc />
     public ValueTask<bool> ExistsAsync(string userName, CancellationToken cancellationToken = default)

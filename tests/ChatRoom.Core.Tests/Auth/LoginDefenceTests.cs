@@ -336,6 +336,24 @@ public sealed class LoginDefenceTests
     }
 
     [Fact]
+    public async Task Cheap_checks_are_neither_queued_nor_shared_out_so_a_burst_from_one_address_all_gets_in()
+    {
+        // Hundreds of clients behind one address logging in at once with plaintext credentials (a load test, a NAT).
+        var credentials = new GatedCredentials(costly: false);
+        using var core = CoreHarness.Create(
+            o => { o.MaxPendingLoginsPerAddress = 1; o.MaxConcurrentPasswordChecks = 1; },
+            s => s.AddSingleton<ICredentialSource>(credentials));
+        var auth = core.Get<IAuthService>();
+
+        var burst = Enumerable.Range(0, 20).Select(i => auth.LoginAsync("seas", "summerisover", Guesser).AsTask()).ToList();
+        await credentials.WaitForRunningAsync(20);
+        Assert.Equal(20, credentials.MostAtOnce);
+
+        credentials.Open();
+        Assert.All(await Task.WhenAll(burst), r => Assert.IsType<LoginSuccess>(r));
+    }
+
+    [Fact]
     public async Task A_flood_from_one_address_cannot_queue_in_front_of_another_address()
     {
         var credentials = new GatedCredentials();
@@ -414,8 +432,10 @@ public sealed class LoginDefenceTests
     }
 
     /// <summary>Credentials whose checks wait at a gate, counting how many run at once. "summerisover" is right for every name.</summary>
-    private sealed class GatedCredentials : ICredentialSource
+    private sealed class GatedCredentials(bool costly = true) : ICredentialSource, ICostlyCredentialSource
     {
+        public bool ChecksAreCostly => costly;
+
         private readonly SemaphoreSlim _started = new(0);
         private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _opened;
