@@ -30,20 +30,20 @@ public sealed partial class SqliteChatStore
     }.ToString();
 
     /// <summary>
-    /// Takes the data file's lock: an exclusive lock on <c>&lt;data&gt;.lock</c>, held open for the store's lifetime. The
-    /// operating system drops it when the process ends, even when it is killed, so a stale lock never blocks a start. The
-    /// lock file stays in place: deleting it would let a second server lock a new file while the first still runs.
+    /// Takes the data file's lock: an exclusive OS lock on the data file itself, held open for the store's lifetime.
+    /// Being on the file (not on a name beside it), it holds for every path that reaches the file: a symbolic or hard
+    /// link, another spelling. SQLite's own locks are of another kind, so they do not meet it. The operating system drops
+    /// it when the process ends, even when it is killed, so a stale lock never blocks a start.
     /// </summary>
     private static FileStream Lock(string path)
     {
-        var lockPath = path + ".lock";
         try
         {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException ex) when (ex.GetType() == typeof(IOException))
         {
-            throw new ChatStoreException(path, $"is in use by another ChatRoom server (it holds {lockPath}); stop that server or use another data file", ex)
+            throw new ChatStoreException(path, "is in use by another ChatRoom server (it holds the file's lock); stop that server or use another data file", ex)
             {
                 InUse = true,
             };
@@ -65,9 +65,9 @@ public sealed partial class SqliteChatStore
         await fileLock.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static void CheckHeader(string path)
+    private static void CheckHeader(string path, FileStream file)
     {
-        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        if (file.Length == 0)
         {
             return;
         }
@@ -76,7 +76,8 @@ public sealed partial class SqliteChatStore
         int read;
         try
         {
-            using var file = File.OpenRead(path);
+            // Through the lock's own handle: another handle of this process would meet the lock.
+            file.Position = 0;
             read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -158,7 +159,34 @@ public sealed partial class SqliteChatStore
                 throw new ChatStoreException(_path, $"table messages, row {reader.GetInt64(0)}: holds kind {reader.GetInt64(1)} and time {reader.GetInt64(2)}, one of them out of range; the file was left untouched");
             }
         }
+
+        // What the server would otherwise trust: sequences it counts up from, times it converts, counts it compares,
+        // text it writes onto the wire as one line, and ids that acknowledgements name.
+        var controls = string.Join(" OR ", Enumerable.Range(0, 32).Where(c => c != '\t').Select(c => $"instr(text, char({c})) > 0"));
+        var nameControls = string.Join(" OR ", Enumerable.Range(0, 33).SelectMany(c => new[] { $"instr(sender, char({c})) > 0", $"instr(recipient, char({c})) > 0" }));
+        var min = DateTimeOffset.MinValue.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var max = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        (string Sql, string Problem)[] checks =
+        [
+            ($"SELECT rowid FROM messages WHERE seq < 1 OR seq > {MaxSequence}{(version >= 2 ? $" OR rseq < 0 OR rseq > {MaxSequence}" : "")} LIMIT 1", "holds a sequence out of range"),
+            ($"SELECT rowid FROM messages WHERE {controls} OR {nameControls} LIMIT 1", "holds a control character in its text or names"),
+            ("SELECT max(rowid) FROM messages GROUP BY id HAVING count(*) > 1 LIMIT 1", "holds a message id that another row holds too"),
+            ($"SELECT rowid FROM lockouts WHERE failures < 0 OR locked_until < {min} OR locked_until > {max}{(version >= 3 ? $" OR last_failure < {min} OR last_failure > {max}" : "")} LIMIT 1", "holds a failure count or time out of range"),
+        ];
+        foreach (var (sql, problem) in checks)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            if (command.ExecuteScalar() is long row)
+            {
+                var table = sql.Contains("FROM lockouts", StringComparison.Ordinal) ? "lockouts" : "messages";
+                throw new ChatStoreException(_path, $"table {table}, row {row}: {problem}; the file was left untouched");
+            }
+        }
     }
+
+    // Far below where a counter could wrap, far above what any server reaches.
+    private const long MaxSequence = 1L << 62;
 
     private sealed record Column(string Name, string Type, bool Nullable = false, int FromVersion = 1);
 }

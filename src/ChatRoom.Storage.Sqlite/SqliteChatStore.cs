@@ -66,7 +66,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
         SqliteConnection? connection = null;
         try
         {
-            CheckHeader(path);
+            CheckHeader(path, fileLock);
             connection = new SqliteConnection(ConnectionString(path));
             var store = new SqliteChatStore(path, connection, fileLock);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -19,6 +19,12 @@ public sealed class DataFileTests : IDisposable
     [InlineData("messages", "text", "x'00ff'", "column text holds a blob")]
     [InlineData("messages", "id", "'not-an-id'", "malformed message id 'not-an-id'")]
     [InlineData("messages", "kind", "99", "holds kind 99")]
+    [InlineData("messages", "rseq", "9223372036854775807", "holds a sequence out of range")]
+    [InlineData("messages", "text", "'a' || char(10) || 'ok login hacked'", "holds a control character in its text or names")]
+    [InlineData("messages", "sender", "'a' || char(13) || 'b'", "holds a control character in its text or names")]
+    [InlineData("messages", "id", "(SELECT min(id) FROM messages)", "holds a message id that another row holds too")]
+    [InlineData("lockouts", "locked_until", "9223372036854775807", "holds a failure count or time out of range")]
+    [InlineData("lockouts", "failures", "-1000000", "holds a failure count or time out of range")]
     [InlineData("messages", "sent_at", "9223372036854775807", "time 9223372036854775807, one of them out of range")]
     [InlineData("blocks", "target", "NULL", "column target holds no value (NULL)")]
     [InlineData("lockouts", "failures", "NULL", "column failures holds no value (NULL)")]
@@ -62,6 +68,35 @@ public sealed class DataFileTests : IDisposable
         await first.DisposeAsync();
         await using var second = await _file.OpenAsync();
         Assert.Equal(["one"], (await second.MessagesAsync("seas")).Select(m => m.Text));
+    }
+
+    [Theory]
+    [InlineData("symbolic")]
+    [InlineData("hard")]
+    public async Task A_second_store_cannot_open_the_file_through_a_link_either(string kind)
+    {
+        await using var first = await _file.OpenAsync();
+        var link = DataPath + "." + kind + "-link";
+        if (kind == "symbolic")
+        {
+            File.CreateSymbolicLink(link, DataPath);
+        }
+        else
+        {
+            using var ln = System.Diagnostics.Process.Start("ln", [DataPath, link])!;
+            await ln.WaitForExitAsync();
+            Assert.Equal(0, ln.ExitCode);
+        }
+
+        try
+        {
+            var ex = await Assert.ThrowsAsync<ChatStoreException>(() => SqliteChatStore.OpenAsync(link));
+            Assert.True(ex.InUse);
+        }
+        finally
+        {
+            File.Delete(link);
+        }
     }
 
     [Fact]
