@@ -33,6 +33,7 @@ public sealed partial class SqliteChatStore
 
     private readonly Mailboxes _mailboxes = new();
     private readonly ConcurrentBag<PageReader> _readers = [];
+    private readonly SemaphoreSlim _readGate = new(MaxIdleReaders);
     private volatile bool _readersClosed;
 
     /// <inheritdoc />
@@ -77,18 +78,27 @@ public sealed partial class SqliteChatStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         ObjectDisposedException.ThrowIf(_readersClosed, this);
-        if (!_readers.TryTake(out var reader))
-        {
-            reader = new PageReader(_path);
-        }
+        return ReadPageAsync(recipient, afterSequence, max, cancellationToken);
+    }
 
+    private async ValueTask<IReadOnlyList<StoredMessage>> ReadPageAsync(string recipient, long afterSequence, int max, CancellationToken cancellationToken)
+    {
+        // At most MaxIdleReaders reads at once, each on a pooled connection: a burst of logins (each reads its first page)
+        // waits its turn for a few microseconds instead of opening, and closing, a connection apiece.
+        await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        PageReader? reader = null;
         try
         {
-            return ValueTask.FromResult<IReadOnlyList<StoredMessage>>(reader.Read(recipient, afterSequence, max));
+            if (!_readers.TryTake(out reader))
+            {
+                reader = new PageReader(_path);
+            }
+
+            return reader.Read(recipient, afterSequence, max);
         }
         catch (SqliteException ex)
         {
-            reader.Dispose();
+            reader?.Dispose();
             reader = null;
             throw new ChatStoreException(_path, $"could not read: {ex.Message}", ex);
         }
@@ -98,6 +108,8 @@ public sealed partial class SqliteChatStore
             {
                 Return(reader);
             }
+
+            _readGate.Release();
         }
     }
 
