@@ -196,27 +196,16 @@ internal static class Targets
             return;
         }
 
-        Decode(CommandTable.Login, reply);
-        Decode(CommandTable.Message, reply);
-        Decode(CommandTable.Broadcast, reply);
-        Decode(CommandTable.Online, reply);
-        Decode(CommandTable.Block, reply);
-        Decode(CommandTable.Unblock, reply);
-        Decode(CommandTable.Logout, reply);
-        Decode(CommandTable.GetAddress, reply);
-        Decode(CommandTable.Consent, reply);
-        Decode(CommandTable.Heartbeat, reply);
-    }
-
-    private static void Decode<T>(ChatCommand<T> command, ReplyNotice reply)
-    {
-        try
+        foreach (var command in CommandTable.All)
         {
-            _ = command.Read(reply);
-        }
-        catch (ChatProtocolException)
-        {
-            // The SDK's answer to a reply it cannot use.
+            try
+            {
+                _ = command.ReadReply(reply);
+            }
+            catch (ChatProtocolException)
+            {
+                // The SDK's answer to a reply it cannot use.
+            }
         }
     }
 

@@ -23,6 +23,13 @@ internal abstract class ChatCommand(VerbSpec spec)
     /// <summary>Carries the command out against the core and says how to answer it. Login is checked before this is called.</summary>
     public abstract ValueTask<CommandOutcome> HandleAsync(CommandRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads <paramref name="reply"/> as this command's result, untyped, so tools that try every command (the property
+    /// tests, the fuzzer) walk <see cref="CommandTable.All"/> instead of keeping a list; null for a command with no result.
+    /// </summary>
+    /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
+    public virtual object? ReadReply(ReplyNotice reply) => null;
+
     /// <summary>A number as a field.</summary>
     protected static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
@@ -39,6 +46,10 @@ internal abstract class ChatCommand<TResult>(VerbSpec spec) : ChatCommand(spec)
     public abstract TResult Decode(ReplyNotice reply);
 
     /// <summary>The SDK's reading of the reply: <see cref="Decode"/>, with a reply short of a field or with a bad number refused alike.</summary>
+    /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
+    public override object? ReadReply(ReplyNotice reply) => Read(reply);
+
+    /// <summary>The SDK's reading of the reply, typed; see <see cref="ReadReply"/>.</summary>
     /// <exception cref="ChatProtocolException">An error this command has no result for, or a malformed reply.</exception>
     public TResult Read(ReplyNotice reply)
     {
