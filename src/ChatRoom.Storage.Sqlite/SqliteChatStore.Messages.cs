@@ -61,7 +61,8 @@ public sealed partial class SqliteChatStore
                 box.Bytes += size;
                 sequence = next;
             },
-            s_nothingToApply).ConfigureAwait(false);
+            s_nothingToApply,
+            completeInline: true).ConfigureAwait(false);
         return sequence;
     }
 

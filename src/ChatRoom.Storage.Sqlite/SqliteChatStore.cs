@@ -43,7 +43,9 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
     private readonly InMemoryLockoutStore _lockouts = new();
     private readonly SemaphoreSlim _lockoutGate = new(1, 1);
     private readonly FileStream _fileLock;
+    private readonly Channel<Completion> _completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private Task _writing = Task.CompletedTask;
+    private Task _completing = Task.CompletedTask;
 
     private SqliteChatStore(string path, SqliteConnection connection, FileStream fileLock)
     {
@@ -73,6 +75,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
             store.Migrate();
             await store.LoadAsync().ConfigureAwait(false);
             store._writing = Task.Run(store.WriteLoopAsync, CancellationToken.None);
+            store._completing = Task.Run(store.CompleteLoopAsync, CancellationToken.None);
             return store;
         }
         catch (SqliteException ex)
@@ -188,6 +191,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
     {
         _writes.Writer.TryComplete();
         await _writing.ConfigureAwait(false);
+        await _completing.ConfigureAwait(false);
         CloseReaders();
         await CloseAsync(_connection, _fileLock, _path).ConfigureAwait(false);
         _lockoutGate.Dispose();
@@ -288,9 +292,9 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
         }
     }
 
-    private Task Enqueue(Action<PreparedCommands> write, Func<ValueTask> applied)
+    private Task Enqueue(Action<PreparedCommands> write, Func<ValueTask> applied, bool completeInline = false)
     {
-        var pending = new Write(write, applied);
+        var pending = new Write(write, applied, completeInline);
         return _writes.Writer.TryWrite(pending) ? pending.Done.Task : WaitForRoomAsync(pending);
     }
 
@@ -308,53 +312,81 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
         await pending.Done.Task.ConfigureAwait(false);
     }
 
+    // Two stages: the writer commits a batch, then hands it to the completion loop and starts on the next one while the
+    // callers of the last one are told. Completions run one batch at a time, in append order, so a recipient hears of
+    // its messages in sequence order and takes them live instead of reading them back from the file.
     private async Task WriteLoopAsync()
     {
         var reader = _writes.Reader;
-        var batch = new List<Write>(MaxBatch);
         using var command = new PreparedCommands(_connection);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var write))
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                batch.Add(write);
-            }
-
-            try
-            {
-                _mailboxes.BeginBatch();
-                using (var transaction = _connection.BeginTransaction())
+                var batch = new List<Write>(Math.Min(reader.CanCount ? reader.Count : 16, MaxBatch));
+                while (batch.Count < MaxBatch && reader.TryRead(out var write))
                 {
-                    command.Transaction = transaction;
-                    foreach (var write in batch)
+                    batch.Add(write);
+                }
+
+                try
+                {
+                    _mailboxes.BeginBatch();
+                    using (var transaction = _connection.BeginTransaction())
                     {
-                        write.Apply(command);
+                        command.Transaction = transaction;
+                        foreach (var write in batch)
+                        {
+                            write.Apply(command);
+                        }
+
+                        transaction.Commit();
                     }
 
-                    transaction.Commit();
+                    _mailboxes.CommitBatch();
+
+                    // Applied to the in-memory copies in commit order, so reads see what the file holds.
+                    foreach (var write in batch)
+                    {
+                        await write.Applied().ConfigureAwait(false);
+                    }
+
+                    _completions.Writer.TryWrite(new Completion(batch, null));
                 }
-
-                _mailboxes.CommitBatch();
-
-                // Applied to the in-memory copies in commit order, so reads see what the file holds.
-                foreach (var write in batch)
+#pragma warning disable CA1031 // The writer loop must outlive any failure, or every later write would wait forever.
+                catch (Exception ex)
+#pragma warning restore CA1031
                 {
-                    await write.Applied().ConfigureAwait(false);
-                    write.Done.TrySetResult();
+                    // Disk full, read-only, I/O error: nothing in the batch was stored (nor counted, nor numbered), and
+                    // every caller is told so.
+                    _mailboxes.RollbackBatch();
+                    _completions.Writer.TryWrite(new Completion(batch, new ChatStoreException(_path, $"could not store: {ex.Message}", ex)));
                 }
             }
-#pragma warning disable CA1031 // The writer loop must outlive any failure, or every later write would wait forever.
-            catch (Exception ex)
-#pragma warning restore CA1031
+        }
+        finally
+        {
+            _completions.Writer.TryComplete();
+        }
+    }
+
+    private async Task CompleteLoopAsync()
+    {
+        var reader = _completions.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var completion))
             {
-                // Disk full, read-only, I/O error: nothing in the batch was stored (nor counted, nor numbered), and
-                // every caller is told so.
-                _mailboxes.RollbackBatch();
-                var failure = new ChatStoreException(_path, $"could not store: {ex.Message}", ex);
-                foreach (var write in batch)
+                foreach (var write in completion.Batch)
                 {
-                    write.Done.TrySetException(failure);
+                    if (completion.Failure is { } failure)
+                    {
+                        write.Done.TrySetException(failure);
+                    }
+                    else
+                    {
+                        write.Done.TrySetResult();
+                    }
                 }
             }
         }
@@ -420,12 +452,17 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
         command.ExecuteNonQuery();
     }
 
-    private sealed class Write(Action<PreparedCommands> apply, Func<ValueTask> applied)
+    // A message append's caller continues on the completion loop (completeInline): what it does next (hand the message
+    // to its recipient, queue the sender's reply) is short and must happen in append order. Every other caller
+    // continues on the thread pool, since what follows (a login, say) may be long.
+    private sealed class Write(Action<PreparedCommands> apply, Func<ValueTask> applied, bool completeInline)
     {
         public Action<PreparedCommands> Apply { get; } = apply;
 
         public Func<ValueTask> Applied { get; } = applied;
 
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Done { get; } = new(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    private readonly record struct Completion(List<Write> Batch, ChatStoreException? Failure);
 }

@@ -13,7 +13,7 @@ namespace ChatRoom.Server;
 
 /// <summary>
 /// Turns one client line into its <see cref="CommandOutcome"/>: parse, look the command up, check the login, run its
-/// handler. It does not post the reply; its caller does, in order (<see cref="HandleLineAsync"/> does both).
+/// handler. It does not post the reply; its caller (the connection's read loop) does, in command order.
 /// </summary>
 internal sealed class CommandDispatcher
 {
@@ -35,43 +35,53 @@ internal sealed class CommandDispatcher
         _logger = logger;
     }
 
-    /// <summary>Carries out <paramref name="line"/> and queues its reply, and what follows it, on <paramref name="connection"/>.</summary>
-    public async ValueTask HandleLineAsync(ServerConnection connection, string line, CancellationToken cancellationToken)
-    {
-        var outcome = await ExecuteAsync(connection, line, cancellationToken).ConfigureAwait(false);
-        await DeliverAsync(connection, outcome, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>What <paramref name="line"/>, read on <paramref name="connection"/>, comes to. Posts nothing.</summary>
-    public async ValueTask<CommandOutcome> ExecuteAsync(ServerConnection connection, string line, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts carrying out <paramref name="line"/>, read on <paramref name="connection"/>. Posts nothing: the caller
+    /// carries out the outcome as <see cref="DispatchedLine.Order"/> says: a message or an acknowledgement may still be
+    /// waiting for the store when this returns, and the read loop goes on to the next line meanwhile; any other command
+    /// must be finished before the next line is read.
+    /// </summary>
+    public DispatchedLine Dispatch(ServerConnection connection, string line, CancellationToken cancellationToken)
     {
         var parsed = CommandParser.TryParse(line, out var command, out var error);
         var limits = connection.Limits;
         var wasLimiting = limits.Limiting;
         if (!limits.TryTakeLine(out var retryAfter))
         {
-            return RateLimited(connection, parsed ? command.Tag : error.Tag, retryAfter, "command", wasLimiting);
+            return Immediate(RateLimited(connection, parsed ? command.Tag : error.Tag, retryAfter, "command", wasLimiting));
         }
 
         if (!parsed)
         {
-            return Refuse(connection, error, CommandParser.KnownVerb(line), line.Length);
+            return Immediate(Refuse(connection, error, CommandParser.KnownVerb(line), line.Length));
         }
 
         var session = connection.Session;
         if (command.Spec.RequiresLogin && session is null)
         {
-            return Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"), command.Spec.Name, line.Length);
+            return Immediate(Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"), command.Spec.Name, line.Length));
         }
 
         if (command.Definition is MessageCommand or BroadcastCommand && !limits.TryTakeMessage(out retryAfter))
         {
-            return RateLimited(connection, command.Tag, retryAfter, "message", wasLimiting);
+            return Immediate(RateLimited(connection, command.Tag, retryAfter, "message", wasLimiting));
         }
 
         var request = new CommandRequest(command, session, connection, _services);
-        return await GuardAsync(command, connection, ct => command.Definition.HandleAsync(request, ct), cancellationToken).ConfigureAwait(false);
+        var outcome = GuardAsync(command, connection, ct => command.Definition.HandleAsync(request, ct), cancellationToken);
+
+        // A message only waits for its commit, and an acknowledgement has no reply (unless it fails): neither changes
+        // what the next line finds, so the connection reads on. Everything else (a login, a block, a logout) is finished
+        // first.
+        return new(outcome, command.Definition switch
+        {
+            MessageCommand => LineOrder.Pipelined,
+            AckCommand => LineOrder.Detached,
+            _ => LineOrder.Sequential,
+        });
     }
+
+    private static DispatchedLine Immediate(CommandOutcome outcome) => new(new ValueTask<CommandOutcome>(outcome), LineOrder.Sequential);
 
     /// <summary>Carries out <paramref name="outcome"/> on <paramref name="connection"/>: session, reply, close, then what follows.</summary>
     public static async ValueTask DeliverAsync(ServerConnection connection, CommandOutcome outcome, CancellationToken cancellationToken)
@@ -154,4 +164,20 @@ internal sealed class CommandDispatcher
             return ReplyNotice.Failure(command.Tag, ErrorCodes.ServerError, $"the server could not complete {command.Spec.Name}; try again");
         }
     }
+}
+
+/// <summary>A line handed to <see cref="CommandDispatcher.Dispatch"/>: its outcome, and how it is ordered with the lines around it.</summary>
+internal readonly record struct DispatchedLine(ValueTask<CommandOutcome> Outcome, LineOrder Order);
+
+/// <summary>How a command's outcome is ordered with the lines read after it.</summary>
+internal enum LineOrder
+{
+    /// <summary>Finished, and its outcome carried out, before the next line is read.</summary>
+    Sequential,
+
+    /// <summary>The next line is read while it finishes; its reply still goes out in command order.</summary>
+    Pipelined,
+
+    /// <summary>The next line is read while it finishes; it has no reply unless it fails, and that one goes out when ready.</summary>
+    Detached,
 }

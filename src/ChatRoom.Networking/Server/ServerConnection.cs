@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
+using ChatRoom.Protocol.Commands;
 using ChatRoom.Sessions;
 using ChatRoom.Transport;
 using Microsoft.Extensions.Logging;
@@ -211,7 +212,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                             await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
                         }
 
-                        await dispatcher.HandleLineAsync(this, line.GetString(), cancellationToken).ConfigureAwait(false);
+                        await HandleAsync(dispatcher.Dispatch(this, line.GetString(), cancellationToken), cancellationToken).ConfigureAwait(false);
                         break;
                     case LineStatus.TooLong:
                         dispatcher.ProtocolError(this, new ProtocolError(null, ErrorCodes.LineTooLong, $"line longer than {_options.MaxLineBytes} bytes; it was ignored"));
@@ -221,6 +222,47 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                         break;
                 }
             }
+        }
+    }
+
+    // A pipelined command still waiting (for its commit) takes its place in the queue as a PendingReply, which the write
+    // loop waits for when it gets there: replies keep command order while the next lines are read and stored together.
+    private ValueTask HandleAsync(DispatchedLine dispatched, CancellationToken cancellationToken)
+    {
+        var outcome = dispatched.Outcome;
+        if (!outcome.IsCompleted)
+        {
+            switch (dispatched.Order)
+            {
+                case LineOrder.Pipelined:
+                    Send(new PendingReply(outcome.AsTask()));
+                    return ValueTask.CompletedTask;
+                case LineOrder.Detached:
+                    _ = ReplyWhenDoneAsync(outcome);
+                    return ValueTask.CompletedTask;
+            }
+        }
+
+        return outcome.IsCompletedSuccessfully
+            ? CommandDispatcher.DeliverAsync(this, outcome.Result, cancellationToken)
+            : DeliverWhenDoneAsync(outcome, cancellationToken);
+    }
+
+    private async ValueTask DeliverWhenDoneAsync(ValueTask<CommandOutcome> outcome, CancellationToken cancellationToken)
+        => await CommandDispatcher.DeliverAsync(this, await outcome.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task ReplyWhenDoneAsync(ValueTask<CommandOutcome> outcome)
+    {
+        try
+        {
+            if ((await outcome.ConfigureAwait(false)).Reply is { } reply)
+            {
+                Send(reply);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection is going away.
         }
     }
 
@@ -255,6 +297,17 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 while (reader.TryRead(out var notice))
                 {
                     Interlocked.Decrement(ref _queued);
+                    if (notice is PendingReply pending)
+                    {
+                        if (!await WritePendingAsync(writer, pending).ConfigureAwait(false))
+                        {
+                            _transport.CompleteOutput();
+                            return;
+                        }
+
+                        continue;
+                    }
+
                     writer.Write(notice);
                 }
 
@@ -281,6 +334,30 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
     }
 
+    // What was written so far goes out while the reply's command finishes; the reply then takes its turn. The wait
+    // resumes on the thread pool, not on the store's completion loop that finished the command.
+    private async ValueTask<bool> WritePendingAsync(LineWriter writer, PendingReply pending)
+    {
+        var outcome = pending.Outcome;
+        if (!outcome.IsCompleted)
+        {
+            WakeReader();
+            if (!await writer.FlushAsync(_aborted.Token).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            await ((Task)outcome).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+        }
+
+        if (outcome.IsCompletedSuccessfully && outcome.Result.Reply is { } reply)
+        {
+            writer.Write(reply);
+        }
+
+        return true;
+    }
+
     private void WakeReader()
     {
         // Only the write loop releases, so checking the count first cannot overfill the semaphore.
@@ -290,3 +367,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
     }
 }
+
+/// <summary>The place in a connection's queue of the reply to a pipelined command, written once the command is done.</summary>
+/// <param name="Outcome">The command's outcome: only its reply is carried out (pipelined commands do nothing else).</param>
+internal sealed record PendingReply(Task<CommandOutcome> Outcome) : SessionNotice;
