@@ -136,14 +136,27 @@ public sealed class PlotTests : IDisposable
     public void Latencies_are_labelled_in_the_unit_that_fits(double micros, string label) => Assert.Equal(label, LogAxis.FormatMicros(micros));
 
     [Fact]
-    public void A_log_axis_spans_whole_decades_and_places_values_by_their_logarithm()
+    public void A_log_axis_places_values_by_their_logarithm_between_1_2_5_steps()
     {
-        var axis = new LogAxis(2_000, 100_000);
+        var axis = new LogAxis(1_000, 100_000);
 
         Assert.Equal(1_000, axis.Low, 6);
         Assert.Equal(100_000, axis.High, 6);
         Assert.Equal(0.5, axis.Fraction(10_000), 6);
         Assert.Equal([1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000], axis.Ticks().Select(t => Math.Round(t.Value)));
+    }
+
+    [Theory]
+    [InlineData(999.7, 20_000, 1_000, 20_000)]
+    [InlineData(1_300, 17_000, 1_000, 20_000)]
+    [InlineData(9_764, 100_000, 5_000, 100_000)]
+    [InlineData(120, 7_700_000, 100, 10_000_000)]
+    public void A_log_axis_ends_at_the_nearest_1_2_5_steps_around_its_values(double min, double max, double low, double high)
+    {
+        var axis = new LogAxis(min, max);
+
+        Assert.Equal(low, axis.Low, 6);
+        Assert.Equal(high, axis.High, 6);
     }
 
     private (int Code, XDocument Svg, string Error) Plot(string results)
