@@ -1,0 +1,3 @@
+using ChatRoom.PerfPlot;
+
+return PlotCommand.Run(args, Console.Out, Console.Error);
