@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using ChatRoom.Transport;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly TimeSpan _heartbeatTimeout;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ChatServerMetrics _metrics;
     private ChatSession? _session;
     private ITimer? _loginDeadline;
     private volatile bool _closing;
@@ -34,8 +36,9 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly SemaphoreSlim _drained = new(0, 1);
     private volatile bool _readingPaused;
 
-    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger)
+    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger, ChatServerMetrics metrics)
     {
+        _metrics = metrics;
         _transport = transport;
         _options = options;
         _heartbeatInterval = heartbeatInterval;
@@ -57,6 +60,9 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     /// <summary>Address and port, for logs.</summary>
     public string Name => _transport.Name;
+
+    /// <summary>Notices queued and not yet taken by the write loop; read by the queue-depth gauges.</summary>
+    public int Queued => Volatile.Read(ref _queued);
 
     /// <summary>This connection's rate limits; asked by the dispatcher from the read loop.</summary>
     public SessionLimits Limits { get; }
@@ -91,6 +97,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
 
         ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
+        _metrics.ConnectionDropped(ConnectionDrop.SlowReader);
         Abort();
         return PostOutcome.Full;
     }
@@ -102,6 +109,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     public void Close(SessionEnd end)
     {
         ArgumentNullException.ThrowIfNull(end);
+        _metrics.SessionEnded(end.Reason);
         CloseWith(end.Reason switch
         {
             LogoutReason.Displaced => new DisplacedNotice(end.NewAddress ?? "unknown"),
@@ -192,6 +200,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         if (Session is null && !_closing)
         {
             ServerLog.LoginTimedOut(_logger, Name, _options.LoginTimeout.TotalSeconds);
+            _metrics.ConnectionDropped(ConnectionDrop.LoginTimeout);
             CloseWith(new ByeNotice("login-timeout", $"no login within {_options.LoginTimeout.TotalSeconds:0.#} s; closing"));
         }
     }
@@ -255,6 +264,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 while (reader.TryRead(out var notice))
                 {
                     Interlocked.Decrement(ref _queued);
+                    _metrics.Written(notice);
                     writer.Write(notice);
                 }
 
