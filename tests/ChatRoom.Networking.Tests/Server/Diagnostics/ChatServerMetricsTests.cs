@@ -219,6 +219,9 @@ public sealed class ChatServerMetricsTests
 
         Assert.Equal(0, recipients);
         Assert.Equal(1, Sum(metrics.Dropped, ("reason", "slow_reader")));
+
+        // Its logout is announced to seas, whose queue is empty again once seas has read it.
+        await seas.ExpectAsync("presence columbia offline");
         await WaitUntilAsync(() => Sum(metrics.Open) == 1);
         Assert.Equal(0, Observe(metrics.QueuedTotal));
     }
