@@ -169,6 +169,24 @@ public sealed class ChatServerMetricsTests
     }
 
     [Fact]
+    public async Task A_session_whose_heartbeat_times_out_is_counted_as_dropped_and_leaves_the_session_count()
+    {
+        await using var server = await TestServer.StartAsync(core: o => o.HeartbeatTimeout = TimeSpan.FromSeconds(75));
+        using var metrics = new Collectors(server);
+        var seas = await LoginRawAsync(server, "seas");
+
+        server.Time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(0, Sum(metrics.Dropped));
+        server.Time.Advance(TimeSpan.FromSeconds(40));
+        await seas.ExpectAsync("bye expired");
+
+        Assert.Equal(1, Sum(metrics.Dropped, ("reason", "heartbeat_expired")));
+        Assert.Equal(1, Sum(metrics.Dropped));
+        metrics.Sessions.RecordObservableInstruments();
+        Assert.Equal(0, metrics.Sessions.LastMeasurement?.Value);
+    }
+
+    [Fact]
     public async Task A_flooder_is_counted_per_refused_line_and_once_when_cut()
     {
         await using var server = await TestServer.StartAsync(server: o =>
