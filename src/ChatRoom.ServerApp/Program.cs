@@ -126,7 +126,7 @@ root.SetAction(async (result, cancellationToken) =>
     SqliteChatStore store;
     try
     {
-        store = await SqliteChatStore.OpenAsync(dataPath, cancellationToken);
+        store = await SqliteChatStore.OpenAsync(dataPath, cancellationToken: cancellationToken);
     }
     catch (ChatStoreException ex)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Threading.Channels;
 using ChatRoom.Auth;
@@ -44,33 +45,41 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
     private readonly SemaphoreSlim _lockoutGate = new(1, 1);
     private readonly FileStream _fileLock;
     private readonly Channel<Completion> _completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly SqliteStoreMetrics _metrics;
     private Task _writing = Task.CompletedTask;
     private Task _completing = Task.CompletedTask;
 
-    private SqliteChatStore(string path, SqliteConnection connection, FileStream fileLock)
+    private SqliteChatStore(string path, SqliteConnection connection, FileStream fileLock, IMeterFactory? meterFactory)
     {
         _path = path;
         _connection = connection;
         _fileLock = fileLock;
+        _metrics = new SqliteStoreMetrics(meterFactory, () => _writes.Reader.Count);
     }
 
-    /// <summary>Opens (creating if absent) the data file at <paramref name="path"/>, migrating its schema to <see cref="SchemaVersion"/>.</summary>
+    /// <summary>
+    /// Opens (creating if absent) the data file at <paramref name="path"/>, migrating its schema to <see cref="SchemaVersion"/>,
+    /// with its instruments (meter <c>ChatRoom.Storage</c>: commit latency and batch size, failed writes, queued writes) on a
+    /// meter from <paramref name="meterFactory"/> (the host's, when there is one); when that is null, on a meter of the
+    /// store's own, disposed with it.
+    /// </summary>
     /// <exception cref="ChatStoreException">
     /// The file is not a ChatRoom database, is corrupt, holds a value of the wrong type (or none) where one is required,
     /// has a newer schema, or cannot be written: it is left untouched. Or another store has it open
     /// (<see cref="ChatStoreException.InUse"/>).
     /// </exception>
-    public static async Task<SqliteChatStore> OpenAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<SqliteChatStore> OpenAsync(string path, IMeterFactory? meterFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = System.IO.Path.GetFullPath(path);
         var fileLock = Lock(path);
         SqliteConnection? connection = null;
+        SqliteChatStore? store = null;
         try
         {
             CheckHeader(path, fileLock);
             connection = new SqliteConnection(ConnectionString(path));
-            var store = new SqliteChatStore(path, connection, fileLock);
+            store = new SqliteChatStore(path, connection, fileLock, meterFactory);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             store.Migrate();
             await store.LoadAsync().ConfigureAwait(false);
@@ -80,11 +89,13 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
         }
         catch (SqliteException ex)
         {
+            store?._metrics.Dispose();
             await CloseAsync(connection, fileLock, path).ConfigureAwait(false);
             throw new ChatStoreException(path, $"cannot be used as a ChatRoom database: {ex.Message}", ex);
         }
         catch
         {
+            store?._metrics.Dispose();
             await CloseAsync(connection, fileLock, path).ConfigureAwait(false);
             throw;
         }
@@ -195,6 +206,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
         CloseReaders();
         await CloseAsync(_connection, _fileLock, _path).ConfigureAwait(false);
         _lockoutGate.Dispose();
+        _metrics.Dispose();
     }
 
     private void Migrate()
@@ -329,6 +341,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
                     batch.Add(write);
                 }
 
+                var started = _metrics.Start();
                 try
                 {
                     _mailboxes.BeginBatch();
@@ -344,6 +357,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
                     }
 
                     _mailboxes.CommitBatch();
+                    _metrics.Committed(batch.Count, started);
 
                     // Applied to the in-memory copies in commit order, so reads see what the file holds.
                     foreach (var write in batch)
@@ -360,6 +374,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
                     // Disk full, read-only, I/O error: nothing in the batch was stored (nor counted, nor numbered), and
                     // every caller is told so.
                     _mailboxes.RollbackBatch();
+                    _metrics.Failed(batch.Count);
                     _completions.Writer.TryWrite(new Completion(batch, new ChatStoreException(_path, $"could not store: {ex.Message}", ex)));
                 }
             }

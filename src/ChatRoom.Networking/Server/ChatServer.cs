@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using ChatRoom.Transport;
 using ChatRoom.Protocol;
@@ -25,6 +26,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConnectionLimits _limits;
+    private readonly ChatServerMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
     private IConnectionListener? _listener;
     private Task _accepting = Task.CompletedTask;
@@ -41,7 +43,8 @@ public sealed class ChatServer : IAsyncDisposable
         ISessionManager sessions,
         IConnectionListenerFactory transport,
         TimeProvider time,
-        ILogger<ChatServer> logger)
+        ILogger<ChatServer> logger,
+        ChatServerMetrics metrics)
     {
         _options = options.Value;
         _heartbeatInterval = _options.EffectiveHeartbeatInterval(core.Value);
@@ -58,6 +61,8 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         _limits = new ConnectionLimits(_options, maxConnections);
+        _metrics = metrics;
+        metrics.ObserveOutbound(QueuedTotal, QueuedDeepest);
     }
 
     /// <summary>The address and port the server listens on, once started (the real port when the options said 0).</summary>
@@ -169,7 +174,8 @@ public sealed class ChatServer : IAsyncDisposable
                 continue;
             }
 
-            var connection = new ServerConnection(transport, _options, _heartbeatInterval, _heartbeatTimeout, _time, _logger);
+            _metrics.ConnectionOpened();
+            var connection = new ServerConnection(transport, _options, _heartbeatInterval, _heartbeatTimeout, _time, _logger, _metrics);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[connection] = done.Task;
             _ = RunConnectionAsync(connection, key, done);
@@ -180,6 +186,7 @@ public sealed class ChatServer : IAsyncDisposable
     {
         var limit = scope == "server" ? _limits.MaxConnections : _options.MaxConnectionsPerAddress;
         ServerLog.ConnectionRefused(_logger, transport.Name, scope, limit);
+        _metrics.ConnectionRefused(scope == "server" ? ConnectionRefusal.ServerFull : ConnectionRefusal.AddressLimit);
         try
         {
             var writer = new LineWriter(transport.Pipe.Output);
@@ -220,9 +227,33 @@ public sealed class ChatServer : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(connection, out _);
             _limits.Leave(key);
+            _metrics.ConnectionClosed();
             ServerLog.Closed(_logger, connection.Name);
             done.TrySetResult();
         }
+    }
+
+    // Sampled only when a metrics listener asks (about once a second): nothing is counted per notice for these.
+    private long QueuedTotal()
+    {
+        long total = 0;
+        foreach (var (connection, _) in _connections)
+        {
+            total += connection.Queued;
+        }
+
+        return total;
+    }
+
+    private long QueuedDeepest()
+    {
+        var deepest = 0;
+        foreach (var (connection, _) in _connections)
+        {
+            deepest = Math.Max(deepest, connection.Queued);
+        }
+
+        return deepest;
     }
 
     private async Task SweepLoopAsync(CancellationToken cancellationToken)

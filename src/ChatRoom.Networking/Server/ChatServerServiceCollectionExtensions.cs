@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using ChatRoom.Server;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using ChatRoom.Transport;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +29,12 @@ public static class ChatServerServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatServerOptions>, ChatServerOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton(sp =>
+        {
+            var sessions = sp.GetRequiredService<ISessionManager>();
+            return new ChatServerMetrics(sp.GetService<IMeterFactory>(), () => sessions.Count);
+        });
         services.TryAddSingleton<IConnectionListenerFactory, SocketTransport>();
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton(sp => new ChatServer(
@@ -36,7 +44,8 @@ public static class ChatServerServiceCollectionExtensions
             sp.GetRequiredService<ISessionManager>(),
             sp.GetRequiredService<IConnectionListenerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ChatServer>>()));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ChatServer>>(),
+            sp.GetRequiredService<ChatServerMetrics>()));
         services.AddChatRoomEventSink<LoggingEventSink>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ChatServerHostedService>());
         return services;

@@ -5,6 +5,7 @@ using ChatRoom.Presence;
 using ChatRoom.Protocol;
 using ChatRoom.Protocol.Commands;
 using ChatRoom.Routing;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed class CommandDispatcher
 {
     private readonly CommandServices _services;
     private readonly ILogger _logger;
+    private readonly ChatServerMetrics _metrics;
     private readonly int _maxRefusedLines;
 
     public CommandDispatcher(
@@ -28,9 +30,11 @@ internal sealed class CommandDispatcher
         IConsentService consent,
         IOptionsMonitor<ChatRoomOptions> core,
         IOptions<ChatServerOptions> server,
-        ILogger<ChatServer> logger)
+        ILogger<ChatServer> logger,
+        ChatServerMetrics metrics)
     {
-        _services = new CommandServices(sessions, router, blacklist, consent, core);
+        _metrics = metrics;
+        _services = new CommandServices(sessions, router, blacklist, consent, core, metrics);
         _maxRefusedLines = server.Value.MaxRefusedLines;
         _logger = logger;
     }
@@ -124,6 +128,7 @@ internal sealed class CommandDispatcher
             ServerLog.RateLimited(_logger, connection.Name, user, limit);
         }
 
+        _metrics.RateLimited(limit);
         var milliseconds = (int)Math.Ceiling(Math.Min(retryAfter.TotalMilliseconds, int.MaxValue));
         var reply = ReplyNotice.Failure(tag, ErrorCodes.RateLimited, [milliseconds.ToString(CultureInfo.InvariantCulture)], $"too many {limit}s; try again in {milliseconds} ms");
         if (connection.Limits.TryRefuse())
@@ -132,6 +137,7 @@ internal sealed class CommandDispatcher
         }
 
         ServerLog.FlooderDisconnected(_logger, connection.Name, user, _maxRefusedLines);
+        _metrics.ConnectionDropped(ConnectionDrop.Flooding);
         return new CommandOutcome(reply) { Final = new ByeNotice("flooding", "too many lines refused by the rate limit; disconnecting") };
     }
 

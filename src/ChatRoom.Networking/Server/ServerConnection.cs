@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using ChatRoom.Presence;
 using ChatRoom.Protocol;
 using ChatRoom.Protocol.Commands;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using ChatRoom.Transport;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly TimeSpan _heartbeatTimeout;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ChatServerMetrics _metrics;
     private ChatSession? _session;
     private ITimer? _loginDeadline;
     private volatile bool _closing;
@@ -35,8 +37,9 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly SemaphoreSlim _drained = new(0, 1);
     private volatile bool _readingPaused;
 
-    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger)
+    public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger, ChatServerMetrics metrics)
     {
+        _metrics = metrics;
         _transport = transport;
         _options = options;
         _heartbeatInterval = heartbeatInterval;
@@ -58,6 +61,9 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     /// <summary>Address and port, for logs.</summary>
     public string Name => _transport.Name;
+
+    /// <summary>Notices queued and not yet taken by the write loop; read by the queue-depth gauges.</summary>
+    public int Queued => Volatile.Read(ref _queued);
 
     /// <summary>This connection's rate limits; asked by the dispatcher from the read loop.</summary>
     public SessionLimits Limits { get; }
@@ -92,6 +98,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
 
         ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
+        _metrics.ConnectionDropped(ConnectionDrop.SlowReader);
         Abort();
         return PostOutcome.Full;
     }
@@ -103,6 +110,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     public void Close(SessionEnd end)
     {
         ArgumentNullException.ThrowIfNull(end);
+        _metrics.SessionEnded(end.Reason);
         CloseWith(end.Reason switch
         {
             LogoutReason.Displaced => new DisplacedNotice(end.NewAddress ?? "unknown"),
@@ -193,6 +201,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         if (Session is null && !_closing)
         {
             ServerLog.LoginTimedOut(_logger, Name, _options.LoginTimeout.TotalSeconds);
+            _metrics.ConnectionDropped(ConnectionDrop.LoginTimeout);
             CloseWith(new ByeNotice("login-timeout", $"no login within {_options.LoginTimeout.TotalSeconds:0.#} s; closing"));
         }
     }
@@ -308,6 +317,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                         continue;
                     }
 
+                    _metrics.Written(notice);
                     writer.Write(notice);
                 }
 

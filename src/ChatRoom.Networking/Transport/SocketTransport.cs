@@ -7,6 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ChatRoom.Protocol;
 using ChatRoom.Server;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using ChatRoom.Tls;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,8 @@ using Microsoft.Extensions.Options;
 namespace ChatRoom.Transport;
 
 /// <summary>TCP sockets, with TLS on every connection when the options name a certificate: the server's default transport.</summary>
-internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeProvider time, ILogger<SocketTransport> logger) : IConnectionListenerFactory
+internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeProvider time, ILogger<SocketTransport> logger, ChatServerMetrics? metrics = null)
+    : IConnectionListenerFactory
 {
     public ValueTask<IConnectionListener> BindAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
     {
@@ -27,7 +29,7 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
             if (settings.LoadTlsCertificate() is { } certificate)
             {
                 // Only a certificate we loaded is ours to dispose; one handed to us in the options stays the host's.
-                tls = new ServerTls(certificate, ownsCertificate: settings.TlsCertificate is null, settings.TlsHandshakeTimeout, time, logger);
+                tls = new ServerTls(certificate, ownsCertificate: settings.TlsCertificate is null, settings.TlsHandshakeTimeout, time, logger, metrics);
             }
 
             if (endPoint.Address.Equals(IPAddress.IPv6Any))
@@ -106,7 +108,8 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
     }
 
     /// <summary>The server's TLS settings, shared by every connection of one listener.</summary>
-    private sealed class ServerTls(X509Certificate2 certificate, bool ownsCertificate, TimeSpan handshakeTimeout, TimeProvider time, ILogger logger) : IDisposable
+    private sealed class ServerTls(X509Certificate2 certificate, bool ownsCertificate, TimeSpan handshakeTimeout, TimeProvider time, ILogger logger, ChatServerMetrics? metrics)
+        : IDisposable
     {
         // Built once: the certificate context caches the chain, so a handshake does not rebuild it.
         public SslServerAuthenticationOptions Options { get; } = TlsProtocols.Server(SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true));
@@ -116,6 +119,8 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
         public TimeProvider Time => time;
 
         public ILogger Logger => logger;
+
+        public ChatServerMetrics? Metrics => metrics;
 
         // What a plaintext client reads instead of a greeting: the reason, in the protocol's own bye line.
         public static byte[] PlaintextRefusal { get; } = Encoding.UTF8.GetBytes(
@@ -178,6 +183,7 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
 
                 if (first[0] != TlsProtocols.HandshakeRecord)
                 {
+                    _tls.Metrics?.ConnectionRefused(ConnectionRefusal.TlsRequired);
                     RefusePlaintext();
                     ServerLog.TlsHandshakeFailed(_tls.Logger, Name, "the client spoke plain text");
                     return false;
@@ -194,11 +200,13 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
                     RefusePlaintext();
                 }
 
+                _tls.Metrics?.ConnectionRefused(peeked == 0 ? ConnectionRefusal.TlsRequired : ConnectionRefusal.TlsFailed);
                 ServerLog.TlsHandshakeFailed(_tls.Logger, Name, "no handshake in time");
                 return false;
             }
             catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
+                _tls.Metrics?.ConnectionRefused(ConnectionRefusal.TlsFailed);
                 ServerLog.TlsHandshakeFailed(_tls.Logger, Name, ex.Message);
                 return false;
             }

@@ -13,6 +13,6 @@ internal static class Replies
         Assert.True(CommandParser.TryParse(line, out var command, out var error), error?.Text);
         var options = Substitute.For<IOptionsMonitor<ChatRoomOptions>>();
         options.CurrentValue.Returns(new ChatRoomOptions());
-        return new CommandRequest(command, null, null!, new CommandServices(null!, null!, null!, null!, options));
+        return new CommandRequest(command, null, null!, new CommandServices(null!, null!, null!, null!, options, new ChatRoom.Server.Diagnostics.ChatServerMetrics(null)));
     }
 }

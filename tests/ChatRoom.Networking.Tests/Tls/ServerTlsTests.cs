@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Text;
 using ChatRoom.Client;
 using ChatRoom.Server;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Tls;
 using ChatRoom.Transport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -176,6 +179,21 @@ public sealed class ServerTlsTests : IDisposable
 
         Assert.StartsWith("bye tls-required :", answer, StringComparison.Ordinal);
         await WaitForNoConnectionsAsync(server);
+    }
+
+    [Fact]
+    public async Task A_plaintext_client_at_a_tls_server_is_counted_as_refused_for_tls()
+    {
+        await using var server = await StartTlsServerAsync();
+        using var refused = new MetricCollector<long>(server.Services.GetRequiredService<IMeterFactory>(), ChatServerMetrics.MeterName, "chatroom.connections.refused");
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync("127.0.0.1", server.Port);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("help\n"));
+
+        Assert.StartsWith("bye tls-required :", await ReadToEndAsync(socket), StringComparison.Ordinal);
+
+        var measurement = Assert.Single(refused.GetMeasurementSnapshot());
+        Assert.Equal((1L, "tls_required"), (measurement.Value, measurement.Tags["reason"]));
     }
 
     [Fact]

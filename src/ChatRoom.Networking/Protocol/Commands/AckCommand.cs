@@ -23,6 +23,7 @@ internal sealed class AckCommand() : ChatCommand(new VerbSpec(
             ids.Add(id);
         }
 
+        request.Services.Metrics.Acknowledged(ids.Count);
         await request.Services.Sessions.AcknowledgeAsync(request.Me, ids, cancellationToken).ConfigureAwait(false);
         return CommandOutcome.None;
     }

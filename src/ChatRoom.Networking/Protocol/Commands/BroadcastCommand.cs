@@ -1,4 +1,5 @@
 using ChatRoom.Client;
+using ChatRoom.Messaging;
 
 namespace ChatRoom.Protocol.Commands;
 
@@ -13,6 +14,7 @@ internal sealed class BroadcastCommand() : ChatCommand<BroadcastReceipt>(new Ver
     public override async ValueTask<CommandOutcome> HandleAsync(CommandRequest request, CancellationToken cancellationToken)
     {
         var sent = await request.Services.Router.BroadcastAsync(request.Me.User, request.Arg(0), cancellationToken).ConfigureAwait(false);
+        request.Services.Metrics.MessageReceived(MessageKind.Broadcast, sent.Message is not null);
         return Encode(request, new BroadcastReceipt(sent.Message?.Id, sent.Recipients, sent.Refusal));
     }
 

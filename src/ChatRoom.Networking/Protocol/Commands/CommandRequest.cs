@@ -1,6 +1,7 @@
 using ChatRoom.Blocking;
 using ChatRoom.Consent;
 using ChatRoom.Routing;
+using ChatRoom.Server.Diagnostics;
 using ChatRoom.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -12,12 +13,14 @@ namespace ChatRoom.Protocol.Commands;
 /// <param name="Blacklist">Block lists.</param>
 /// <param name="Consent">getaddress and its answers.</param>
 /// <param name="Options">The core's options (limits named in replies).</param>
+/// <param name="Metrics">The server's instruments.</param>
 internal sealed record CommandServices(
     ISessionManager Sessions,
     IMessageRouter Router,
     IBlacklistService Blacklist,
     IConsentService Consent,
-    IOptionsMonitor<ChatRoomOptions> Options);
+    IOptionsMonitor<ChatRoomOptions> Options,
+    ChatServerMetrics Metrics);
 
 /// <summary>One parsed command on its way to its handler.</summary>
 /// <param name="Command">The command as parsed.</param>

@@ -42,6 +42,7 @@ internal sealed class LoginCommand() : ChatCommand<LoginResult>(new VerbSpec(
         var peerAddress = request.Command.OptionalArg(3) is { } address && address != AddressSeenByServer ? address : null;
         var peerPin = TlsCertificates.NormalizePin(request.Command.OptionalArg(4));
         var login = await sessions.LoginAsync(request.Connection, request.Arg(0), request.Arg(1), peerPort, peerAddress, peerPin, cancellationToken).ConfigureAwait(false);
+        request.Services.Metrics.Login(login.Result);
         if (login.Session is not { } session)
         {
             return Encode(request, login.Result);

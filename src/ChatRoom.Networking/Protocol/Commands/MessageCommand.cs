@@ -1,4 +1,5 @@
 using ChatRoom.Client;
+using ChatRoom.Messaging;
 using ChatRoom.Routing;
 
 namespace ChatRoom.Protocol.Commands;
@@ -14,6 +15,7 @@ internal sealed class MessageCommand() : ChatCommand<SendReceipt>(new VerbSpec(
     public override async ValueTask<CommandOutcome> HandleAsync(CommandRequest request, CancellationToken cancellationToken)
     {
         var sent = await request.Services.Router.SendAsync(request.Me.User, request.Arg(0), request.Arg(1), cancellationToken).ConfigureAwait(false);
+        request.Services.Metrics.MessageReceived(MessageKind.Direct, sent.Message is not null);
         return Encode(request, new SendReceipt(sent.Outcome, sent.Message?.Id, sent.Refusal));
     }
 

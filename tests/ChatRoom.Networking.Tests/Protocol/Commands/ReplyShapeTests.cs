@@ -124,6 +124,6 @@ public sealed class ReplyShapeTests
         Assert.True(CommandParser.TryParse(line, out var command, out _));
         var options = Substitute.For<IOptionsMonitor<ChatRoomOptions>>();
         options.CurrentValue.Returns(new ChatRoomOptions());
-        return new CommandRequest(command, null, null!, new CommandServices(null!, null!, null!, null!, options));
+        return new CommandRequest(command, null, null!, new CommandServices(null!, null!, null!, null!, options, new ChatRoom.Server.Diagnostics.ChatServerMetrics(null)));
     }
 }
