@@ -34,6 +34,7 @@ public class FramerBenchmarks
         }
 
         await reader.CompleteAsync().ConfigureAwait(false);
+        _pipe.Reset();
         return bytes;
     }
 
@@ -52,12 +53,13 @@ public class FramerBenchmarks
         }
 
         await reader.CompleteAsync().ConfigureAwait(false);
+        _pipe.Reset();
         return chars;
     }
 
+    // Both ends are completed by the end of each run, so the pipe is reset there and reused.
     private async ValueTask<LineReader> FillAsync()
     {
-        _pipe.Reset();
         await _pipe.Writer.WriteAsync(_stream).ConfigureAwait(false);
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         return new LineReader(_pipe.Reader, 8192);
