@@ -53,7 +53,7 @@ public class RouterBenchmarks
     }
 
     /// <summary>A client that reads everything at once: notices are taken and dropped.</summary>
-    private sealed class DiscardingConnection : ISessionConnection
+    internal sealed class DiscardingConnection : ISessionConnection
     {
         public string RemoteAddress => "127.0.0.1";
 
