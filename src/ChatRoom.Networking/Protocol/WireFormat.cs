@@ -25,13 +25,16 @@ internal static class WireFormat
                 line.Word(reply.Ok ? "ok" : "error");
                 if (reply.Tag is not null)
                 {
-                    line.Word("#" + reply.Tag);
+                    line.Word((byte)'#', reply.Tag);
                 }
 
                 line.Word(reply.Head);
-                foreach (var field in reply.Fields)
+
+                // By index: a foreach over the interface would allocate an enumerator per reply.
+                var fields = reply.Fields;
+                for (var i = 0; i < fields.Count; i++)
                 {
-                    line.Word(field);
+                    line.Word(fields[i]);
                 }
 
                 line.Text(reply.Text);
@@ -44,7 +47,7 @@ internal static class WireFormat
                     _ => "message",
                 });
                 line.Word(m.From);
-                line.Word(m.Id.ToString());
+                line.Word(m.Id.Value);
                 line.Word(m.SentAt.ToUnixTimeMilliseconds());
                 line.Text(m.Text);
                 break;
@@ -232,35 +235,45 @@ internal static class WireFormat
     private static DateTimeOffset ParseTime(string text)
         => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
 
-    /// <summary>Writes one line's words straight into the output as UTF-8.</summary>
+    /// <summary>
+    /// Writes one line's words straight into the output as UTF-8: each word, with the space before it, is encoded or
+    /// formatted into one span of the output, so no word becomes an intermediate string.
+    /// </summary>
     private ref struct LineBuilder(IBufferWriter<byte> output)
     {
+        // Up to this many characters a word is encoded into one span sized for the worst case (3 bytes a character);
+        // longer text (a message of kilobytes) goes through the encoder in pieces rather than ask for a huge span.
+        private const int OneSpanChars = 1024;
+
         private readonly IBufferWriter<byte> _output = output;
         private bool _first = true;
 
-        public void Word(string word)
-        {
-            Separator();
-            Encoding.UTF8.GetBytes(word, _output);
-        }
+        public void Word(string word) => Put(0, word);
+
+        /// <summary>A word with a one-byte prefix (<c>#</c> before a tag), written as one word.</summary>
+        public void Word(byte prefix, string word) => Put(prefix, word);
 
         public void Word(long number)
         {
-            Separator();
-            var span = _output.GetSpan(20);
-            number.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
-            _output.Advance(written);
+            var span = Begin(1 + 20, out var at);
+            number.TryFormat(span[at..], out var written, default, CultureInfo.InvariantCulture);
+            _output.Advance(at + written);
+        }
+
+        /// <summary>A message id in its 32-hex-digit form (as <see cref="MessageId.ToString"/> writes it).</summary>
+        public void Word(Guid id)
+        {
+            var span = Begin(1 + 32, out var at);
+            id.TryFormat(span[at..], out var written, "N");
+            _output.Advance(at + written);
         }
 
         public void Text(string? text)
         {
-            if (text is null)
+            if (text is not null)
             {
-                return;
+                Put((byte)':', text);
             }
-
-            Word(":");
-            Encoding.UTF8.GetBytes(text, _output);
         }
 
         public readonly void End()
@@ -269,15 +282,44 @@ internal static class WireFormat
             _output.Advance(1);
         }
 
-        private void Separator()
+        private void Put(byte prefix, string text)
         {
+            var head = prefix == 0 ? 0 : 1;
+            if (text.Length > OneSpanChars)
+            {
+                var start = Begin(1 + head, out var at);
+                if (prefix != 0)
+                {
+                    start[at++] = prefix;
+                }
+
+                _output.Advance(at);
+                Encoding.UTF8.GetBytes(text, _output);
+                return;
+            }
+
+            var span = Begin(1 + head + (text.Length * 3), out var used);
+            if (prefix != 0)
+            {
+                span[used++] = prefix;
+            }
+
+            used += Encoding.UTF8.GetBytes(text, span[used..]);
+            _output.Advance(used);
+        }
+
+        // A span of at least sizeHint bytes with the separator (if this is not the first word) already in it at [0, at).
+        private Span<byte> Begin(int sizeHint, out int at)
+        {
+            var span = _output.GetSpan(sizeHint);
+            at = 0;
             if (!_first)
             {
-                _output.GetSpan(1)[0] = (byte)' ';
-                _output.Advance(1);
+                span[at++] = (byte)' ';
             }
 
             _first = false;
+            return span;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using ChatRoom.Blocking;
 using ChatRoom.Consent;
@@ -45,7 +46,7 @@ internal sealed class CommandDispatcher
     /// waiting for the store when this returns, and the read loop goes on to the next line meanwhile; any other command
     /// must be finished before the next line is read.
     /// </summary>
-    public DispatchedLine Dispatch(ServerConnection connection, string line, CancellationToken cancellationToken)
+    public DispatchedLine Dispatch(ServerConnection connection, in ReadOnlySequence<byte> line, CancellationToken cancellationToken)
     {
         var parsed = CommandParser.TryParse(line, out var command, out var error);
         var limits = connection.Limits;
@@ -57,13 +58,13 @@ internal sealed class CommandDispatcher
 
         if (!parsed)
         {
-            return Immediate(Refuse(connection, error, CommandParser.KnownVerb(line), line.Length));
+            return Immediate(Refuse(connection, error, CommandParser.KnownVerb(line), (int)line.Length));
         }
 
         var session = connection.Session;
         if (command.Spec.RequiresLogin && session is null)
         {
-            return Immediate(Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"), command.Spec.Name, line.Length));
+            return Immediate(Refuse(connection, new ProtocolError(command.Tag, ErrorCodes.NotLoggedIn, $"log in first: {CommandTable.Login.Spec.Usage}"), command.Spec.Name, (int)line.Length));
         }
 
         if (command.Definition is MessageCommand or BroadcastCommand && !limits.TryTakeMessage(out retryAfter))

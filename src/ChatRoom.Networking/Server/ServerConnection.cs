@@ -221,7 +221,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                             await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
                         }
 
-                        await HandleAsync(dispatcher.Dispatch(this, line.GetString(), cancellationToken), cancellationToken).ConfigureAwait(false);
+                        await HandleAsync(dispatcher.Dispatch(this, line.Bytes, cancellationToken), cancellationToken).ConfigureAwait(false);
                         break;
                     case LineStatus.TooLong:
                         dispatcher.ProtocolError(this, new ProtocolError(null, ErrorCodes.LineTooLong, $"line longer than {_options.MaxLineBytes} bytes; it was ignored"));

@@ -10,6 +10,7 @@ public sealed class CommandParserTests
     [InlineData("  login   seas summerisover 4000  ", "login", new[] { "seas", "summerisover", "4000" })]
     [InlineData("login seas summerisover 4000 10.0.0.7", "login", new[] { "seas", "summerisover", "4000", "10.0.0.7" })]
     [InlineData("message columbia hello   there", "message", new[] { "columbia", "hello   there" })]
+    [InlineData("message columbia tab\tis text", "message", new[] { "columbia", "tab\tis text" })]
     [InlineData("MESSAGE columbia 123", "message", new[] { "columbia", "123" })]
     [InlineData("broadcast 321", "broadcast", new[] { "321" })]
     [InlineData("online", "online", new string[0])]
@@ -48,6 +49,8 @@ public sealed class CommandParserTests
     [InlineData("consent seas maybe", ErrorCodes.BadArgument)]
     [InlineData("block :colon", ErrorCodes.BadArgument)]
     [InlineData("message columbia bell\u0007", ErrorCodes.BadArgument)]
+    [InlineData("message columbia del\u007Fete", ErrorCodes.BadArgument)]
+    [InlineData("broadcast c1\u009Bcontrol", ErrorCodes.BadArgument)]
     [InlineData("#bad-tag online", ErrorCodes.BadArgument)]
     public void Bad_lines_get_a_named_error(string line, string code)
     {

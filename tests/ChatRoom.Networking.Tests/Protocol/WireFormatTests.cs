@@ -22,6 +22,10 @@ public sealed class WireFormatTests
         new MessageNotice(new ChatMessage(Id, MessageKind.Direct, "seas", "me", "", At), true),
         new MessageNotice(new ChatMessage(Id, MessageKind.Broadcast, "seas", null, "héllo wörld ✓", At), false),
         new MessageNotice(new ChatMessage(Id, MessageKind.Private, "seas", "me", "psst", At), false),
+
+        // Longer than the formatter encodes in one span, with characters of two, three and four bytes.
+        new MessageNotice(new ChatMessage(Id, MessageKind.Direct, "seas", "me", string.Concat(Enumerable.Repeat("é✓😀 x", 400)), At), false),
+        new ReplyNotice("abcdefghij123456", false, "server-error", [], new string('日', 2000)),
         new PresenceNotice("seas", true),
         new PresenceNotice("seas", false),
         new ConsentRequestNotice("seas"),

@@ -64,6 +64,16 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task An_ack_with_a_malformed_id_is_refused_naming_it()
+    {
+        await using var server = await TestServer.StartAsync();
+        var raw = await server.ConnectRawAsync();
+        await raw.SendAsync("login seas summerisover\n#5 ack 0123456789abcdef0123456789abcdef  nope\n");
+
+        Assert.Equal("error #5 bad-argument :'nope' is not a message id", await raw.ExpectAsync("error"));
+    }
+
+    [Fact]
     public async Task Garbage_from_one_client_never_touches_another_users_session()
     {
         await using var server = await TestServer.StartAsync(server: o => o.MaxLineBytes = 1024);

@@ -131,8 +131,11 @@ internal static class Targets
             return;
         }
 
+        // The bytes parser the read loop uses must read the line exactly as the string parser does.
+        var byBytes = CommandParser.TryParse(new ReadOnlySequence<byte>(input), out var bytesCommand, out var bytesError);
         if (CommandParser.TryParse(line, out var command, out var error))
         {
+            Check(byBytes && bytesCommand.Definition == command.Definition && bytesCommand.Tag == command.Tag && bytesCommand.Args.SequenceEqual(command.Args), "the bytes parser reads the line otherwise");
             var spec = command.Spec;
             var most = spec.Required.Length + spec.Optional.Length + (spec.TakesText ? 1 : 0);
             Check(command.Args.Count >= spec.Required.Length && command.Args.Count <= most, $"{spec.Name}: {command.Args.Count} arguments");
@@ -141,6 +144,7 @@ internal static class Targets
         }
 
         Check(error is not null, "no command and no error");
+        Check(!byBytes && bytesError == error, "the bytes parser reads the line otherwise");
 
         // The error goes back as one line that a client reads as the same error.
         var reply = ReplyNotice.Failure(error!);

@@ -12,9 +12,17 @@ internal sealed class AckCommand() : ChatCommand(new VerbSpec(
     /// <inheritdoc />
     public override async ValueTask<CommandOutcome> HandleAsync(CommandRequest request, CancellationToken cancellationToken)
     {
-        var ids = new List<MessageId>();
-        foreach (var word in request.Arg(0).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        // The ids are read where they lie in the text: an ack line carries up to a hundred or so, and a string apiece would be garbage.
+        var text = request.Arg(0).AsSpan();
+        var ids = new List<MessageId>(text.Count(' ') + 1);
+        foreach (var range in text.Split(' '))
         {
+            var word = text[range];
+            if (word.IsEmpty)
+            {
+                continue;
+            }
+
             if (!MessageId.TryParse(word, out var id))
             {
                 return ReplyNotice.Failure(request.Tag, ErrorCodes.BadArgument, $"'{word}' is not a message id");

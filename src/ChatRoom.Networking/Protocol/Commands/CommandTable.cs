@@ -35,6 +35,12 @@ internal static class CommandTable
 
     private static readonly Dictionary<string, ChatCommand> s_byName = All.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 
+    // Looks a word up where it lies in the line, without making a string of it.
+    private static readonly Dictionary<string, ChatCommand>.AlternateLookup<ReadOnlySpan<char>> s_bySpan = s_byName.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>The command whose word is <paramref name="name"/>, any case.</summary>
     public static bool TryFind(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ChatCommand? command) => s_byName.TryGetValue(name, out command);
+
+    /// <summary>The command whose word is <paramref name="name"/>, any case.</summary>
+    public static bool TryFind(ReadOnlySpan<char> name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ChatCommand? command) => s_bySpan.TryGetValue(name, out command);
 }
