@@ -144,9 +144,12 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>A bare line client over memory that the server sees as coming from <paramref name="remoteAddress"/>.</summary>
-    public RawClient ConnectRawFrom(string remoteAddress)
+    /// <param name="remoteAddress">The address the server sees.</param>
+    /// <param name="receiveBufferBytes">How many bytes the server may send before the client reads (null: the pipe's default, 64 KiB).</param>
+    public RawClient ConnectRawFrom(string remoteAddress, int? receiveBufferBytes = null)
     {
-        var raw = RawClient.Over((_memory ?? throw new InvalidOperationException("Only over memory.")).Connect(remoteAddress));
+        var options = receiveBufferBytes is { } bytes ? new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: bytes, resumeWriterThreshold: bytes / 2) : null;
+        var raw = RawClient.Over((_memory ?? throw new InvalidOperationException("Only over memory.")).Connect(remoteAddress, options));
         _owned.Add(raw);
         return raw;
     }

@@ -13,10 +13,13 @@ namespace ChatRoom.Server;
 /// <see cref="ISessionConnection"/>; a client that lets its queue fill is disconnected. A client that sends commands
 /// faster than it reads their replies is not: once half the queue is waiting, the read loop stops reading until the
 /// write loop has drained it, so the client's own replies push back through TCP and the other half stays free for what
-/// others send it.
+/// others send it. Presence never fills the queue either: once a quarter of it is waiting, presence changes are coalesced
+/// (see <see cref="PostPresence"/>).
 /// </summary>
 internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 {
+    // Queued to wake the write loop when coalesced presence starts waiting; never written.
+    private static readonly SessionNotice s_presenceWaiting = new PresenceWaiting();
     private readonly TransportConnection _transport;
     private readonly Channel<SessionNotice> _outbound;
     private readonly CancellationTokenSource _aborted = new();
@@ -33,6 +36,12 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly int _pauseReadingAt;
     private readonly SemaphoreSlim _drained = new(0, 1);
     private volatile bool _readingPaused;
+    // Presence for a client that fell behind: the latest notice per user, not yet queued; null when none waits.
+    private readonly Lock _presenceGate = new();
+    private readonly int _coalescePresenceAt;
+    private Dictionary<string, PresenceNotice>? _pendingPresence;
+    private int _presenceQueued;                // presence notices in the queue, not yet taken by the write loop
+    private SessionNotice? _final;              // the last line (bye, displaced): no coalesced presence is written after it
 
     public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger)
     {
@@ -44,6 +53,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _logger = logger;
         Limits = new SessionLimits(options, time);
         _pauseReadingAt = Math.Max(1, options.OutboundQueueCapacity / 2);
+        _coalescePresenceAt = Math.Max(1, options.OutboundQueueCapacity / 4);
         _outbound = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
@@ -77,7 +87,9 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public PostOutcome TryPost(SessionNotice notice)
+    public PostOutcome TryPost(SessionNotice notice) => notice is PresenceNotice presence ? PostPresence(presence) : Enqueue(notice);
+
+    private PostOutcome Enqueue(SessionNotice notice)
     {
         if (_outbound.Writer.TryWrite(notice))
         {
@@ -93,6 +105,42 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         ServerLog.SlowReaderDisconnected(_logger, Name, Session?.User ?? "-", _options.OutboundQueueCapacity);
         Abort();
         return PostOutcome.Full;
+    }
+
+    // A login or logout storm is N presence changes for each of N clients. While the queue is short they are queued like
+    // anything else; once a quarter of it is waiting (or coalesced presence is already waiting), they take no slot: each
+    // goes into a map, the latest per user, which the write loop writes once the presence queued before it has gone out.
+    // So presence alone never fills the queue of a client that keeps reading, a client that never reads holds at most one
+    // notice per user, and no client sees a user's older state after a newer one. Flips of one user in between collapse to
+    // the last; they are not cancelled out, since what this client last saw of that user is not known here.
+    private PostOutcome PostPresence(PresenceNotice presence)
+    {
+        lock (_presenceGate)
+        {
+            if (_closing)
+            {
+                return PostOutcome.Closed;
+            }
+
+            if (_pendingPresence is null && Volatile.Read(ref _queued) < _coalescePresenceAt && _outbound.Writer.TryWrite(presence))
+            {
+                Interlocked.Increment(ref _queued);
+                _presenceQueued++;
+                return PostOutcome.Queued;
+            }
+
+            var wake = _pendingPresence is null;
+            (_pendingPresence ??= new(StringComparer.Ordinal))[presence.User] = presence;
+
+            // The write loop may be waiting on an empty queue: one marker wakes it. If there is no room for the marker the
+            // queue is not empty, so the loop wakes anyway.
+            if (wake && _outbound.Writer.TryWrite(s_presenceWaiting))
+            {
+                Interlocked.Increment(ref _queued);
+            }
+
+            return PostOutcome.Queued;
+        }
     }
 
     /// <summary>Queues this connection's own reply.</summary>
@@ -118,6 +166,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             return;
         }
 
+        Volatile.Write(ref _final, final);
         if (!_outbound.Writer.TryWrite(final))
         {
             Abort();
@@ -247,6 +296,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     {
         var reader = _outbound.Reader;
         var writer = new LineWriter(_transport.Pipe.Output);
+        var finalWritten = false;
         try
         {
             while (await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
@@ -255,7 +305,25 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 while (reader.TryRead(out var notice))
                 {
                     Interlocked.Decrement(ref _queued);
+                    if (notice is PresenceNotice)
+                    {
+                        Interlocked.Decrement(ref _presenceQueued);
+                    }
+                    else if (ReferenceEquals(notice, s_presenceWaiting))
+                    {
+                        continue;
+                    }
+                    else if (ReferenceEquals(notice, Volatile.Read(ref _final)))
+                    {
+                        finalWritten = true;
+                    }
+
                     writer.Write(notice);
+                }
+
+                if (!finalWritten)
+                {
+                    WritePendingPresence(writer);
                 }
 
                 WakeReader();
@@ -281,6 +349,28 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
     }
 
+    // Write loop only. Coalesced presence goes out once every presence notice queued before it has (they are older).
+    private void WritePendingPresence(LineWriter writer)
+    {
+        Dictionary<string, PresenceNotice>? pending;
+        lock (_presenceGate)
+        {
+            pending = _pendingPresence;
+            if (pending is null || Volatile.Read(ref _presenceQueued) > 0)
+            {
+                return;
+            }
+
+            // Dropped after one use: a map sized by a storm should not stay with an idle connection.
+            _pendingPresence = null;
+        }
+
+        foreach (var presence in pending.Values)
+        {
+            writer.Write(presence);
+        }
+    }
+
     private void WakeReader()
     {
         // Only the write loop releases, so checking the count first cannot overfill the semaphore.
@@ -289,4 +379,6 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             _drained.Release();
         }
     }
+
+    private sealed record PresenceWaiting : SessionNotice;
 }
