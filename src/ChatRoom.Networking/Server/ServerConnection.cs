@@ -29,7 +29,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private ChatSession? _session;
-    private ITimer? _loginDeadline;
+    private long _loginDeadline;                // a TimeProvider timestamp; 0 until the greeting. Checked by the server's sweep.
     private volatile bool _closing;
     // Notices queued and not yet taken by the write loop, and the read loop's pause when too many are its own replies.
     private int _queued;
@@ -75,15 +75,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     public ChatSession? Session
     {
         get => Volatile.Read(ref _session);
-        set
-        {
-            Volatile.Write(ref _session, value);
-            if (value is not null)
-            {
-                // Logged in: the deadline has done its job.
-                Interlocked.Exchange(ref _loginDeadline, null)?.Dispose();
-            }
-        }
+        set => Volatile.Write(ref _session, value);
     }
 
     /// <inheritdoc />
@@ -199,7 +191,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
 
         // The deadline starts before the greeting, so a client that has read hello knows its clock is running.
-        _loginDeadline = _time.CreateTimer(static state => ((ServerConnection)state!).LoginTimedOut(), this, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _loginDeadline, _time.GetTimestamp() + (long)(_options.LoginTimeout.TotalSeconds * _time.TimestampFrequency));
         Send(new HelloNotice(_options.ServerName, WireFormat.ProtocolVersion, _heartbeatInterval));
         var writing = WriteLoopAsync();
         try
@@ -228,7 +220,6 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Interlocked.Exchange(ref _loginDeadline, null)?.Dispose();
         _aborted.Cancel();
         await _transport.DisposeAsync().ConfigureAwait(false);
         _aborted.Dispose();
@@ -236,9 +227,14 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _drained.Dispose();
     }
 
-    private void LoginTimedOut()
+    /// <summary>
+    /// Closes the connection if it has not logged in by its deadline. Called by the server's sweep for every connection,
+    /// so no connection owns a timer; the deadline is kept to within one <see cref="ChatServerOptions.SweepInterval"/>.
+    /// </summary>
+    public void CheckLoginDeadline(long now)
     {
-        if (Session is null && !_closing)
+        var deadline = Volatile.Read(ref _loginDeadline);
+        if (deadline != 0 && now >= deadline && Session is null && !_closing)
         {
             ServerLog.LoginTimedOut(_logger, Name, _options.LoginTimeout.TotalSeconds);
             CloseWith(new ByeNotice("login-timeout", $"no login within {_options.LoginTimeout.TotalSeconds:0.#} s; closing"));
