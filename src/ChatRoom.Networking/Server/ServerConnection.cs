@@ -117,7 +117,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             if (_pendingPresence is null && Volatile.Read(ref _queued) < _coalescePresenceAt && _outbound.Writer.TryWrite(presence))
             {
                 Interlocked.Increment(ref _queued);
-                _presenceQueued++;
+                Interlocked.Increment(ref _presenceQueued);
                 return PostOutcome.Queued;
             }
 
