@@ -65,10 +65,11 @@ internal sealed class TestServer : IAsyncDisposable
         Action<ChatRoomOptions>? core = null,
         Action<ChatServerOptions>? server = null,
         Action<IServiceCollection>? services = null,
-        TestTransport transport = TestTransport.Memory)
+        TestTransport transport = TestTransport.Memory,
+        FakeTimeProvider? time = null)
     {
         var logs = new LogCollector();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        time ??= new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var collection = new ServiceCollection();
         var memory = transport == TestTransport.Memory ? new InMemoryTransport() : null;
         if (memory is not null)
