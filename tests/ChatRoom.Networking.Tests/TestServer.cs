@@ -65,10 +65,11 @@ internal sealed class TestServer : IAsyncDisposable
         Action<ChatRoomOptions>? core = null,
         Action<ChatServerOptions>? server = null,
         Action<IServiceCollection>? services = null,
-        TestTransport transport = TestTransport.Memory)
+        TestTransport transport = TestTransport.Memory,
+        FakeTimeProvider? time = null)
     {
         var logs = new LogCollector();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        time ??= new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var collection = new ServiceCollection();
         var memory = transport == TestTransport.Memory ? new InMemoryTransport() : null;
         if (memory is not null)
@@ -144,9 +145,12 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>A bare line client over memory that the server sees as coming from <paramref name="remoteAddress"/>.</summary>
-    public RawClient ConnectRawFrom(string remoteAddress)
+    /// <param name="remoteAddress">The address the server sees.</param>
+    /// <param name="receiveBufferBytes">How many bytes the server may send before the client reads (null: the pipe's default, 64 KiB).</param>
+    public RawClient ConnectRawFrom(string remoteAddress, int? receiveBufferBytes = null)
     {
-        var raw = RawClient.Over((_memory ?? throw new InvalidOperationException("Only over memory.")).Connect(remoteAddress));
+        var options = receiveBufferBytes is { } bytes ? new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: bytes, resumeWriterThreshold: bytes / 2) : null;
+        var raw = RawClient.Over((_memory ?? throw new InvalidOperationException("Only over memory.")).Connect(remoteAddress, options));
         _owned.Add(raw);
         return raw;
     }

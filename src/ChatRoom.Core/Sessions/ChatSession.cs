@@ -22,6 +22,7 @@ public sealed class ChatSession
     private readonly Lock _gate = new();
     private readonly HashSet<MessageId> _inFlight = [];
     private List<SessionNotice>? _held = [];
+    private Dictionary<string, PresenceNotice>? _heldPresence; // before start, the latest per user: a login storm cannot overflow the hold
     private long _cursor;                       // the highest sequence handed over or withheld
     private long _firstLive = long.MaxValue;    // the first sequence announced live; older ones were kept while offline
     private bool _behind;                       // the store may hold messages after the cursor (start reads anyway)
@@ -73,6 +74,12 @@ public sealed class ChatSession
 
             if (_held is not null)
             {
+                if (notice is PresenceNotice presence)
+                {
+                    (_heldPresence ??= new(StringComparer.Ordinal))[presence.User] = presence;
+                    return PostOutcome.Queued;
+                }
+
                 if (_held.Count >= _context.MaxHeldBeforeStart)
                 {
                     return PostOutcome.Full;
@@ -101,7 +108,16 @@ public sealed class ChatSession
                 _connection.TryPost(notice);
             }
 
+            if (_heldPresence is not null)
+            {
+                foreach (var presence in _heldPresence.Values)
+                {
+                    _connection.TryPost(presence);
+                }
+            }
+
             _held = null;
+            _heldPresence = null;
             _pumping = true;
         }
 
@@ -188,6 +204,7 @@ public sealed class ChatSession
 
             _ended = true;
             _held = null;
+            _heldPresence = null;
             return true;
         }
     }

@@ -14,6 +14,7 @@ internal sealed class SessionManager : ISessionManager
     private readonly IAuthService _auth;
     private readonly IPresenceService _presence;
     private readonly IBlacklistService _blacklist;
+    private readonly IBlockListStore _blocks;
     private readonly IConsentService _consent;
     private readonly IOfflineStore _store;
     private readonly SessionRegistry _registry;
@@ -26,6 +27,7 @@ internal sealed class SessionManager : ISessionManager
         IAuthService auth,
         IPresenceService presence,
         IBlacklistService blacklist,
+        IBlockListStore blocks,
         IConsentService consent,
         IOfflineStore store,
         SessionRegistry registry,
@@ -36,6 +38,7 @@ internal sealed class SessionManager : ISessionManager
         _auth = auth;
         _presence = presence;
         _blacklist = blacklist;
+        _blocks = blocks;
         _consent = consent;
         _store = store;
         _registry = registry;
@@ -155,7 +158,11 @@ internal sealed class SessionManager : ISessionManager
     // Everyone online hears it, except those the user has blocked: a blocker stays hidden from the people they blocked.
     // One announcement per user at a time, of what presence says *now*, and only when it differs from the last one: a
     // logout racing a new login of the same user cannot leave the others with the wrong last word, and a takeover is
-    // not announced at all (the user never went offline).
+    // not announced at all (the user never went offline). A login storm makes this N²/2 deliveries, so each must cost
+    // what a broadcast delivery costs: the block list is read once per announcement (not once per recipient), and one
+    // notice instance goes to everyone, so the transport formats it once (see SessionNotice). Reading the list once is as
+    // fresh as reading it per recipient: a user's blocks change only by commands on their own connection, which waits
+    // for its login announcement, and a block or unblock while online tells the target itself (BlacklistService).
     private async ValueTask AnnounceAsync(string user, CancellationToken cancellationToken)
     {
         var announced = _announced.GetOrAdd(user, static _ => new AnnouncedPresence());
@@ -169,11 +176,12 @@ internal sealed class SessionManager : ISessionManager
             }
 
             announced.Online = online;
+            var blocked = await _blocks.ListAsync(user, cancellationToken).ConfigureAwait(false);
+            var hidden = blocked.Count == 0 ? null : blocked as IReadOnlySet<string> ?? new HashSet<string>(blocked, StringComparer.Ordinal);
             var notice = new PresenceNotice(user, online);
             foreach (var other in _registry.All)
             {
-                if (!string.Equals(other.User, user, StringComparison.Ordinal)
-                    && !await _blacklist.HasBlockedAsync(user, other.User, cancellationToken).ConfigureAwait(false))
+                if (!string.Equals(other.User, user, StringComparison.Ordinal) && hidden?.Contains(other.User) != true)
                 {
                     other.Post(notice);
                 }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using ChatRoom.Messaging;
 using ChatRoom.Sessions;
 
 namespace ChatRoom.Protocol;
@@ -12,6 +14,7 @@ namespace ChatRoom.Protocol;
 /// </summary>
 internal sealed class LineWriter
 {
+    private static readonly Func<SessionNotice, byte[]> s_encode = WireFormat.Encode;
     private readonly PipeWriter _output;
 
     /// <summary>Writes into <paramref name="output"/>.</summary>
@@ -27,10 +30,24 @@ internal sealed class LineWriter
     }
 
     /// <summary>Buffers the server line for <paramref name="notice"/> (see <see cref="WireFormat"/>).</summary>
+    /// <remarks>
+    /// A presence change or a broadcast is one notice instance posted to every recipient: it is formatted once, by the
+    /// first connection that writes it, and the others copy its bytes. Anything else is formatted straight into the pipe.
+    /// </remarks>
     public void Write(SessionNotice notice)
     {
-        WireFormat.Write(_output, notice);
+        if (IsShared(notice))
+        {
+            _output.Write(notice.GetEncoded(s_encode));
+        }
+        else
+        {
+            WireFormat.Write(_output, notice);
+        }
     }
+
+    private static bool IsShared(SessionNotice notice)
+        => notice is PresenceNotice or MessageNotice { FromOfflineStore: false, Message.Kind: MessageKind.Broadcast };
 
     /// <summary>Sends everything buffered. Returns false when the other side has stopped reading (the pipe is completed).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

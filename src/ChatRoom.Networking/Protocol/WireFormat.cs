@@ -108,6 +108,14 @@ internal static class WireFormat
         line.End();
     }
 
+    /// <summary>The line for <paramref name="notice"/> as UTF-8 bytes, LF included: the form shared notices keep (see <see cref="SessionNotice.GetEncoded{TEncoded}"/>).</summary>
+    public static byte[] Encode(SessionNotice notice)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        Write(buffer, notice);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static string Format(SessionNotice notice)
     {
         var buffer = new ArrayBufferWriter<byte>();

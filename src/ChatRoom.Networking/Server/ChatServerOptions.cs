@@ -40,7 +40,7 @@ public sealed class ChatServerOptions
     internal TimeSpan EffectiveHeartbeatInterval(ChatRoomOptions core)
         => HeartbeatInterval ?? TimeSpan.FromMilliseconds(Math.Min(30_000, Math.Floor(core.HeartbeatTimeout.TotalMilliseconds / 2.5)));
 
-    /// <summary>How often the presence sweep looks for silent sessions. Default 1 s.</summary>
+    /// <summary>How often the sweep looks for silent sessions and for connections past their <see cref="LoginTimeout"/>. Default 1 s.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a graceful stop waits for clients to be told and closed. Default 5 s.</summary>
@@ -83,7 +83,7 @@ public sealed class ChatServerOptions
     /// How long a connection may stay without a successful login; then it is told (<c>bye login-timeout</c>) and closed,
     /// so connections that never log in (slowloris, half a line then silence) cannot pile up. Default 30 s: a person at
     /// the prompt, or a program that logs in at once even while thousands of others do (the load tests log in 100 at a
-    /// time), needs far less.
+    /// time), needs far less. Checked by the sweep (no timer per connection), so kept to within <see cref="SweepInterval"/>.
     /// </summary>
     public TimeSpan LoginTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

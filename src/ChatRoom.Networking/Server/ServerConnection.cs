@@ -15,10 +15,13 @@ namespace ChatRoom.Server;
 /// <see cref="ISessionConnection"/>; a client that lets its queue fill is disconnected. A client that sends commands
 /// faster than it reads their replies is not: once half the queue is waiting, the read loop stops reading until the
 /// write loop has drained it, so the client's own replies push back through TCP and the other half stays free for what
-/// others send it.
+/// others send it. Presence never fills the queue either: once a quarter of it is waiting, presence changes are coalesced
+/// (see <see cref="PostPresence"/>).
 /// </summary>
 internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 {
+    // Queued to wake the write loop when coalesced presence starts waiting; never written.
+    private static readonly SessionNotice s_presenceWaiting = new PresenceWaiting();
     private readonly TransportConnection _transport;
     private readonly Channel<SessionNotice> _outbound;
     private readonly CancellationTokenSource _aborted = new();
@@ -29,13 +32,19 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ChatServerMetrics _metrics;
     private ChatSession? _session;
-    private ITimer? _loginDeadline;
+    private long _loginDeadline;                // a TimeProvider timestamp; 0 until the greeting. Checked by the server's sweep.
     private volatile bool _closing;
     // Notices queued and not yet taken by the write loop, and the read loop's pause when too many are its own replies.
     private int _queued;
     private readonly int _pauseReadingAt;
     private readonly SemaphoreSlim _drained = new(0, 1);
     private volatile bool _readingPaused;
+    // Presence for a client that fell behind: the latest notice per user, not yet queued; null when none waits.
+    private readonly Lock _presenceGate = new();
+    private readonly int _coalescePresenceAt;
+    private Dictionary<string, PresenceNotice>? _pendingPresence;
+    private int _presenceQueued;                // presence notices in the queue, not yet taken by the write loop
+    private SessionNotice? _final;              // the last line (bye, displaced): no coalesced presence is written after it
 
     public ServerConnection(TransportConnection transport, ChatServerOptions options, TimeSpan heartbeatInterval, TimeSpan heartbeatTimeout, TimeProvider time, ILogger logger, ChatServerMetrics metrics)
     {
@@ -48,6 +57,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _logger = logger;
         Limits = new SessionLimits(options, time);
         _pauseReadingAt = Math.Max(1, options.OutboundQueueCapacity / 2);
+        _coalescePresenceAt = Math.Max(1, options.OutboundQueueCapacity / 4);
         _outbound = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
@@ -72,19 +82,13 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     public ChatSession? Session
     {
         get => Volatile.Read(ref _session);
-        set
-        {
-            Volatile.Write(ref _session, value);
-            if (value is not null)
-            {
-                // Logged in: the deadline has done its job.
-                Interlocked.Exchange(ref _loginDeadline, null)?.Dispose();
-            }
-        }
+        set => Volatile.Write(ref _session, value);
     }
 
     /// <inheritdoc />
-    public PostOutcome TryPost(SessionNotice notice)
+    public PostOutcome TryPost(SessionNotice notice) => notice is PresenceNotice presence ? PostPresence(presence) : Enqueue(notice);
+
+    private PostOutcome Enqueue(SessionNotice notice)
     {
         if (_outbound.Writer.TryWrite(notice))
         {
@@ -101,6 +105,42 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _metrics.ConnectionDropped(ConnectionDrop.SlowReader);
         Abort();
         return PostOutcome.Full;
+    }
+
+    // A login or logout storm is N presence changes for each of N clients. While the queue is short they are queued like
+    // anything else; once a quarter of it is waiting (or coalesced presence is already waiting), they take no slot: each
+    // goes into a map, the latest per user, which the write loop writes once the presence queued before it has gone out.
+    // So presence alone never fills the queue of a client that keeps reading, a client that never reads holds at most one
+    // notice per user, and no client sees a user's older state after a newer one. Flips of one user in between collapse to
+    // the last; they are not cancelled out, since what this client last saw of that user is not known here.
+    private PostOutcome PostPresence(PresenceNotice presence)
+    {
+        lock (_presenceGate)
+        {
+            if (_closing)
+            {
+                return PostOutcome.Closed;
+            }
+
+            if (_pendingPresence is null && Volatile.Read(ref _queued) < _coalescePresenceAt && _outbound.Writer.TryWrite(presence))
+            {
+                Interlocked.Increment(ref _queued);
+                Interlocked.Increment(ref _presenceQueued);
+                return PostOutcome.Queued;
+            }
+
+            var wake = _pendingPresence is null;
+            (_pendingPresence ??= new(StringComparer.Ordinal))[presence.User] = presence;
+
+            // The write loop may be waiting on an empty queue: one marker wakes it. If there is no room for the marker the
+            // queue is not empty, so the loop wakes anyway.
+            if (wake && _outbound.Writer.TryWrite(s_presenceWaiting))
+            {
+                Interlocked.Increment(ref _queued);
+            }
+
+            return PostOutcome.Queued;
+        }
     }
 
     /// <summary>Queues this connection's own reply.</summary>
@@ -127,6 +167,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             return;
         }
 
+        Volatile.Write(ref _final, final);
         if (!_outbound.Writer.TryWrite(final))
         {
             Abort();
@@ -159,7 +200,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         }
 
         // The deadline starts before the greeting, so a client that has read hello knows its clock is running.
-        _loginDeadline = _time.CreateTimer(static state => ((ServerConnection)state!).LoginTimedOut(), this, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref _loginDeadline, _time.GetTimestamp() + (long)(_options.LoginTimeout.TotalSeconds * _time.TimestampFrequency));
         Send(new HelloNotice(_options.ServerName, WireFormat.ProtocolVersion, _heartbeatInterval));
         var writing = WriteLoopAsync();
         try
@@ -188,7 +229,6 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Interlocked.Exchange(ref _loginDeadline, null)?.Dispose();
         _aborted.Cancel();
         await _transport.DisposeAsync().ConfigureAwait(false);
         _aborted.Dispose();
@@ -196,9 +236,14 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         _drained.Dispose();
     }
 
-    private void LoginTimedOut()
+    /// <summary>
+    /// Closes the connection if it has not logged in by its deadline. Called by the server's sweep for every connection,
+    /// so no connection owns a timer; the deadline is kept to within one <see cref="ChatServerOptions.SweepInterval"/>.
+    /// </summary>
+    public void CheckLoginDeadline(long now)
     {
-        if (Session is null && !_closing)
+        var deadline = Volatile.Read(ref _loginDeadline);
+        if (deadline != 0 && now >= deadline && Session is null && !_closing)
         {
             ServerLog.LoginTimedOut(_logger, Name, _options.LoginTimeout.TotalSeconds);
             _metrics.ConnectionDropped(ConnectionDrop.LoginTimeout);
@@ -298,6 +343,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     {
         var reader = _outbound.Reader;
         var writer = new LineWriter(_transport.Pipe.Output);
+        var finalWritten = false;
         try
         {
             while (await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
@@ -317,8 +363,26 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                         continue;
                     }
 
+                    if (notice is PresenceNotice)
+                    {
+                        Interlocked.Decrement(ref _presenceQueued);
+                    }
+                    else if (ReferenceEquals(notice, s_presenceWaiting))
+                    {
+                        continue;
+                    }
+                    else if (ReferenceEquals(notice, Volatile.Read(ref _final)))
+                    {
+                        finalWritten = true;
+                    }
+
                     _metrics.Written(notice);
                     writer.Write(notice);
+                }
+
+                if (!finalWritten)
+                {
+                    WritePendingPresence(writer);
                 }
 
                 WakeReader();
@@ -368,6 +432,28 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         return true;
     }
 
+    // Write loop only. Coalesced presence goes out once every presence notice queued before it has (they are older).
+    private void WritePendingPresence(LineWriter writer)
+    {
+        Dictionary<string, PresenceNotice>? pending;
+        lock (_presenceGate)
+        {
+            pending = _pendingPresence;
+            if (pending is null || Volatile.Read(ref _presenceQueued) > 0)
+            {
+                return;
+            }
+
+            // Dropped after one use: a map sized by a storm should not stay with an idle connection.
+            _pendingPresence = null;
+        }
+
+        foreach (var presence in pending.Values)
+        {
+            writer.Write(presence);
+        }
+    }
+
     private void WakeReader()
     {
         // Only the write loop releases, so checking the count first cannot overfill the semaphore.
@@ -376,6 +462,8 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             _drained.Release();
         }
     }
+
+    private sealed record PresenceWaiting : SessionNotice;
 }
 
 /// <summary>The place in a connection's queue of the reply to a pipelined command, written once the command is done.</summary>

@@ -18,17 +18,19 @@ internal sealed class InMemoryTransport : IConnectionListenerFactory
         => ValueTask.FromResult<IConnectionListener>(new Listener(this, new IPEndPoint(IPAddress.Loopback, endPoint.Port)));
 
     /// <summary>Opens a connection to the bound listener and returns the client's end of it.</summary>
-    public IDuplexPipe Connect(string remoteAddress = "127.0.0.1")
+    /// <param name="remoteAddress">The address the server sees.</param>
+    /// <param name="toClient">Options of the pipe from server to client (its buffer is the client's receive window); null for the defaults.</param>
+    public IDuplexPipe Connect(string remoteAddress = "127.0.0.1", PipeOptions? toClient = null)
     {
         var toServer = new Pipe();
-        var toClient = new Pipe();
-        var serverSide = new Connection(new DuplexPipe(toServer.Reader, toClient.Writer), remoteAddress, $"{remoteAddress}:memory-{Interlocked.Increment(ref _next)}");
+        var toClientPipe = new Pipe(toClient ?? PipeOptions.Default);
+        var serverSide = new Connection(new DuplexPipe(toServer.Reader, toClientPipe.Writer), remoteAddress, $"{remoteAddress}:memory-{Interlocked.Increment(ref _next)}");
         if (!_pending.Writer.TryWrite(serverSide))
         {
             throw new InvalidOperationException("The in-memory listener is closed.");
         }
 
-        return new DuplexPipe(toClient.Reader, toServer.Writer);
+        return new DuplexPipe(toClientPipe.Reader, toServer.Writer);
     }
 
     private sealed class Listener(InMemoryTransport owner, IPEndPoint endPoint) : IConnectionListener

@@ -154,7 +154,9 @@ internal sealed class SocketTransport(IOptions<ChatServerOptions> options, TimeP
 
             // The pipes are made over the TLS stream, so the protocol above never sees the difference.
             _stream = tls is null ? network : new SslStream(network, leaveInnerStreamOpen: false);
-            Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: MinimumReadBytes, leaveOpen: true));
+            // Zero-byte reads: an idle connection waits for data without holding a rented 4 KiB buffer; one is taken only
+            // when bytes have arrived (10,000 idle clients: 40 MB less).
+            Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: MinimumReadBytes, leaveOpen: true, useZeroByteReads: true));
             Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: WriteBufferBytes, leaveOpen: true));
             var remote = socket.RemoteEndPoint as IPEndPoint;
             RemoteAddress = Describe(remote?.Address);

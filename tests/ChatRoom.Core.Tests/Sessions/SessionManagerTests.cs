@@ -263,6 +263,45 @@ public sealed class SessionManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_announcement_reads_the_subjects_block_list_once_not_once_per_recipient()
+    {
+        var blocks = new CountingBlockListStore();
+        using var core = CoreHarness.Create(services: s => s.AddSingleton<IBlockListStore>(blocks));
+        await core.Get<IBlacklistService>().BlockAsync("foobar", "seas");
+        var columbia = await core.OnlineAsync("columbia");
+        var seas = await core.OnlineAsync("seas");
+        var csee = await core.OnlineAsync("csee4119");
+
+        blocks.Reset();
+        await core.OnlineAsync("foobar");
+
+        Assert.Equal(0, blocks.Contains);
+        Assert.Equal(1, blocks.Lists);
+        Assert.Equal(new PresenceNotice("foobar", true), core.PresenceFor(columbia)[^1]);
+        Assert.Equal(new PresenceNotice("foobar", true), core.PresenceFor(csee)[^1]);
+        Assert.DoesNotContain(core.PresenceFor(seas), p => p.User == "foobar");
+    }
+
+    [Fact]
+    public async Task Presence_that_arrives_before_a_session_starts_keeps_each_users_latest_state_however_many_flips()
+    {
+        var connection = new RecordingConnection();
+        var login = await _core.Sessions.LoginAsync(connection, "columbia", CoreHarness.Passwords["columbia"]);
+
+        // Far more flips than a login's hold has room for (the window): the last word must not be among those lost.
+        for (var i = 0; i < Window * 3; i++)
+        {
+            var seas = await _core.OnlineAsync("seas");
+            await _core.Sessions.LogoutAsync(_core.Session(seas), LogoutReason.Requested);
+        }
+
+        await _core.OnlineAsync("seas");
+        await _core.Sessions.StartAsync(login.Session!);
+
+        Assert.Equal([new PresenceNotice("seas", true)], connection.Notices.OfType<PresenceNotice>());
+    }
+
+    [Fact]
     public async Task A_block_hides_the_blocker_at_once_and_an_unblock_shows_them_again()
     {
         var seas = await _core.OnlineAsync("seas");
@@ -423,7 +462,8 @@ public sealed class SessionManagerTests : IDisposable
         var login = await _core.Sessions.LoginAsync(connection, "columbia", CoreHarness.Passwords["columbia"]);
         var session = login.Session!;
 
-        var outcomes = Enumerable.Range(0, Window + 1).Select(i => session.Post(new PresenceNotice($"u{i}", true))).ToList();
+        // Presence is held apart, one per user (see the test on flips before start); anything else counts against the window.
+        var outcomes = Enumerable.Range(0, Window + 1).Select(i => session.Post(new ConsentRequestNotice($"u{i}"))).ToList();
 
         Assert.All(outcomes.Take(Window), o => Assert.Equal(PostOutcome.Queued, o));
         Assert.Equal(PostOutcome.Full, outcomes[^1]);
@@ -699,15 +739,57 @@ public sealed class SessionManagerTests : IDisposable
 
         public async ValueTask<bool> ContainsAsync(string owner, string target, CancellationToken cancellationToken = default)
         {
+            await HoldAsync(owner);
+            return await _inner.ContainsAsync(owner, target, cancellationToken);
+        }
+
+        public async ValueTask<IReadOnlyCollection<string>> ListAsync(string owner, CancellationToken cancellationToken = default)
+        {
+            await HoldAsync(owner);
+            return await _inner.ListAsync(owner, cancellationToken);
+        }
+
+        private async Task HoldAsync(string owner)
+        {
             if (owner == Volatile.Read(ref _holdOwner) && Interlocked.CompareExchange(ref _holdOwner, null, owner) == owner)
             {
                 Held.TrySetResult();
                 await _release.Task;
             }
-
-            return await _inner.ContainsAsync(owner, target, cancellationToken);
         }
+    }
+}
 
-        public ValueTask<IReadOnlyCollection<string>> ListAsync(string owner, CancellationToken cancellationToken = default) => _inner.ListAsync(owner, cancellationToken);
+/// <summary>Block lists in memory that count how often they are asked.</summary>
+internal sealed class CountingBlockListStore : IBlockListStore
+{
+    private readonly InMemoryBlockListStore _inner = new();
+    private int _contains;
+    private int _lists;
+
+    public int Contains => Volatile.Read(ref _contains);
+
+    public int Lists => Volatile.Read(ref _lists);
+
+    public void Reset()
+    {
+        Volatile.Write(ref _contains, 0);
+        Volatile.Write(ref _lists, 0);
+    }
+
+    public ValueTask<bool> AddAsync(string owner, string target, CancellationToken cancellationToken = default) => _inner.AddAsync(owner, target, cancellationToken);
+
+    public ValueTask<bool> RemoveAsync(string owner, string target, CancellationToken cancellationToken = default) => _inner.RemoveAsync(owner, target, cancellationToken);
+
+    public ValueTask<bool> ContainsAsync(string owner, string target, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _contains);
+        return _inner.ContainsAsync(owner, target, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyCollection<string>> ListAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _lists);
+        return _inner.ListAsync(owner, cancellationToken);
     }
 }

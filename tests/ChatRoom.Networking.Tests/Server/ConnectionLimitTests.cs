@@ -41,6 +41,25 @@ public sealed class ConnectionLimitTests
     }
 
     [Fact]
+    public async Task Connections_waiting_for_their_login_own_no_timer_the_sweep_keeps_the_deadline()
+    {
+        var time = new TimerCountingTime(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(server: o => o.LoginTimeout = TimeSpan.FromSeconds(10), time: time);
+        var timersAtStart = time.Timers;
+        var waiting = new List<RawClient>();
+        for (var i = 0; i < 200; i++)
+        {
+            var raw = server.ConnectRawFrom($"10.0.{i % 4}.1");
+            await raw.ExpectAsync("hello");
+            waiting.Add(raw);
+        }
+
+        Assert.Equal(timersAtStart, time.Timers);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.All(await Task.WhenAll(waiting.Select(r => r.ExpectAsync("bye"))), bye => Assert.StartsWith("bye login-timeout", bye, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_connection_over_the_per_address_cap_is_refused_with_a_line_and_closed()
     {
         await using var server = await TestServer.StartAsync(server: o => o.MaxConnectionsPerAddress = 3);
@@ -116,5 +135,19 @@ public sealed class ConnectionLimitTests
 
             await Task.Yield();
         }
+    }
+}
+
+/// <summary>A fake clock that counts the timers made from it.</summary>
+internal sealed class TimerCountingTime(DateTimeOffset start) : Microsoft.Extensions.Time.Testing.FakeTimeProvider(start)
+{
+    private int _timers;
+
+    public int Timers => Volatile.Read(ref _timers);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        Interlocked.Increment(ref _timers);
+        return base.CreateTimer(callback, state, dueTime, period);
     }
 }
