@@ -3,6 +3,7 @@ using System.Text;
 using ChatRoom.Messaging;
 using ChatRoom.Offline;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace ChatRoom.Storage;
 
@@ -54,8 +55,7 @@ public sealed partial class SqliteChatStore
                 }
 
                 var next = box.Last + 1;
-                Execute(commands, InsertMessage, recipient, message.Id.ToString(), (int)message.Kind, message.From, message.Text,
-                    message.SentAt.ToUnixTimeMilliseconds(), next);
+                commands.Insert.Run(recipient, message, next);
                 box.Last = next;
                 box.Count++;
                 box.Bytes += size;
@@ -292,6 +292,58 @@ public sealed partial class SqliteChatStore
         {
             _page.Dispose();
             _connection.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The message insert, prepared once and bound through SQLite's own interface: text goes in as the UTF-16 the strings
+    /// already hold and numbers as numbers, so a message costs no parameter objects, boxes or encoded copies. It runs on
+    /// the writer loop's connection, inside its transaction.
+    /// </summary>
+    private sealed class MessageInsert : IDisposable
+    {
+        private readonly sqlite3 _database;
+        private readonly sqlite3_stmt _statement;
+
+        public MessageInsert(SqliteConnection connection)
+        {
+            _database = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+            Check(raw.sqlite3_prepare_v2(_database, InsertMessage, out _statement));
+        }
+
+        public void Run(string recipient, ChatMessage message, long sequence)
+        {
+            Span<char> id = stackalloc char[32];
+            message.Id.Value.TryFormat(id, out var written, "N");
+            try
+            {
+                Check(raw.sqlite3_bind_text16(_statement, 1, recipient));
+                Check(raw.sqlite3_bind_text16(_statement, 2, id[..written]));
+                Check(raw.sqlite3_bind_int(_statement, 3, (int)message.Kind));
+                Check(raw.sqlite3_bind_text16(_statement, 4, message.From));
+                Check(raw.sqlite3_bind_text16(_statement, 5, message.Text));
+                Check(raw.sqlite3_bind_int64(_statement, 6, message.SentAt.ToUnixTimeMilliseconds()));
+                Check(raw.sqlite3_bind_int64(_statement, 7, sequence));
+                var done = raw.sqlite3_step(_statement);
+                if (done != raw.SQLITE_DONE)
+                {
+                    Check(done);
+                }
+            }
+            finally
+            {
+                raw.sqlite3_reset(_statement);
+            }
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        private void Check(int result)
+        {
+            if (result != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(result, _database);
+            }
         }
     }
 }

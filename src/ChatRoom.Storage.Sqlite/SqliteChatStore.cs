@@ -422,8 +422,12 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
     private sealed class PreparedCommands(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private MessageInsert? _insert;
 
         public SqliteTransaction? Transaction { get; set; }
+
+        /// <summary>The message insert, the one statement run once per message.</summary>
+        public MessageInsert Insert => _insert ??= new MessageInsert(connection);
 
         public SqliteCommand For(string sql, int parameters)
         {
@@ -445,6 +449,7 @@ public sealed partial class SqliteChatStore : IOfflineStore, IBlockListStore, IL
 
         public void Dispose()
         {
+            _insert?.Dispose();
             foreach (var command in _commands.Values)
             {
                 command.Dispose();
