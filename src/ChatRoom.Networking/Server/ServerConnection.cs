@@ -37,6 +37,13 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     // Notices queued and not yet taken by the write loop, and the read loop's pause when too many are its own replies.
     private int _queued;
     private readonly int _pauseReadingAt;
+    // The read loop also pauses on what its replies weigh (an `online` reply grows with the users online: a client
+    // asking for it over and over without reading pinned megabytes with half a queue of lines), and on how many of its
+    // messages wait for the store (one client's pipeline cannot fill the store's queue ahead of everyone else's).
+    private const long PauseReadingAtReplyBytes = 256 * 1024;
+    private const int MaxPipelinedMessages = 64;
+    private long _replyBytes;
+    private int _pipelined;
     private readonly SemaphoreSlim _drained = new(0, 1);
     private volatile bool _readingPaused;
     // Presence for a client that fell behind: the latest notice per user, not yet queued; null when none waits.
@@ -144,7 +151,32 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     }
 
     /// <summary>Queues this connection's own reply.</summary>
-    public void Send(SessionNotice notice) => TryPost(notice);
+    public void Send(SessionNotice notice)
+    {
+        if (notice is ReplyNotice reply)
+        {
+            Interlocked.Add(ref _replyBytes, Weight(reply));
+        }
+
+        TryPost(notice);
+    }
+
+    // About what a reply takes on the wire; counted when queued and again when written, so it must not change.
+    private static long Weight(ReplyNotice reply)
+    {
+        long weight = 16 + reply.Head.Length + (reply.Text?.Length ?? 0);
+        for (var i = 0; i < reply.Fields.Count; i++)
+        {
+            weight += reply.Fields[i].Length + 1;
+        }
+
+        return weight;
+    }
+
+    private bool MustPauseReading
+        => Volatile.Read(ref _queued) >= _pauseReadingAt
+            || Volatile.Read(ref _replyBytes) >= PauseReadingAtReplyBytes
+            || Volatile.Read(ref _pipelined) >= MaxPipelinedMessages;
 
     /// <inheritdoc />
     public void Close(SessionEnd end)
@@ -261,7 +293,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 switch (line.Status)
                 {
                     case LineStatus.Complete:
-                        if (Volatile.Read(ref _queued) >= _pauseReadingAt)
+                        if (MustPauseReading)
                         {
                             await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
                         }
@@ -289,6 +321,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             switch (dispatched.Order)
             {
                 case LineOrder.Pipelined:
+                    Interlocked.Increment(ref _pipelined);
                     Send(new PendingReply(outcome.AsTask()));
                     return ValueTask.CompletedTask;
                 case LineOrder.Detached:
@@ -323,12 +356,12 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
     /// <summary>Waits until the write loop has taken the queue below the pause mark (or the connection closes).</summary>
     private async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
     {
-        while (!_closing && Volatile.Read(ref _queued) >= _pauseReadingAt)
+        while (!_closing && MustPauseReading)
         {
             _readingPaused = true;
 
             // Checked again after raising the flag: the write loop may have drained in between and not seen it.
-            if (Volatile.Read(ref _queued) < _pauseReadingAt)
+            if (!MustPauseReading)
             {
                 break;
             }
@@ -352,7 +385,11 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 while (reader.TryRead(out var notice))
                 {
                     Interlocked.Decrement(ref _queued);
-                    if (notice is PendingReply pending)
+                    if (notice is ReplyNotice written)
+                    {
+                        Interlocked.Add(ref _replyBytes, -Weight(written));
+                    }
+                    else if (notice is PendingReply pending)
                     {
                         if (!await WritePendingAsync(writer, pending).ConfigureAwait(false))
                         {
@@ -424,6 +461,7 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
             await ((Task)outcome).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
         }
 
+        Interlocked.Decrement(ref _pipelined);
         if (outcome.IsCompletedSuccessfully && outcome.Result.Reply is { } reply)
         {
             writer.Write(reply);

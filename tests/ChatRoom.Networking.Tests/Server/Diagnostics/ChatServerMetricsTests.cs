@@ -227,7 +227,8 @@ public sealed class ChatServerMetricsTests
 
         var deepest = Observe(metrics.QueuedMax);
         Assert.InRange(deepest, 5, 63);
-        Assert.Equal(deepest, Observe(metrics.QueuedTotal));
+        // The total is every connection's queue: seas's own reply may be waiting for its write loop at that moment.
+        Assert.InRange(Observe(metrics.QueuedTotal), deepest, deepest + 1);
         Assert.Equal(0, Sum(metrics.Dropped));
 
         for (; sent < 1000 && recipients > 0; sent++)
