@@ -145,12 +145,12 @@ public sealed partial class SqliteChatStore
     // ["id","id",...]: an id is 32 hexadecimal digits, as stored, so nothing needs escaping.
     private static string IdArray(IReadOnlyCollection<MessageId> ids)
     {
-        var text = new StringBuilder(2 + (ids.Count * 35));
-        Span<char> digits = stackalloc char[32];
+        var text = new StringBuilder(2 + (ids.Count * (MessageId.TextLength + 3)));
+        Span<char> digits = stackalloc char[MessageId.TextLength];
         text.Append('[');
         foreach (var id in ids)
         {
-            id.Value.TryFormat(digits, out var written, "N");
+            id.TryFormat(digits, out var written);
             text.Append(text.Length == 1 ? "\"" : ",\"").Append(digits[..written]).Append('"');
         }
 
@@ -313,8 +313,8 @@ public sealed partial class SqliteChatStore
 
         public void Run(string recipient, ChatMessage message, long sequence)
         {
-            Span<char> id = stackalloc char[32];
-            message.Id.Value.TryFormat(id, out var written, "N");
+            Span<char> id = stackalloc char[MessageId.TextLength];
+            message.Id.TryFormat(id, out var written);
             try
             {
                 Check(raw.sqlite3_bind_text16(_statement, 1, recipient));

@@ -18,6 +18,17 @@ public readonly record struct MessageId(Guid Value)
         return ok;
     }
 
+    /// <summary>Characters in the text form: 32 hexadecimal digits.</summary>
+    public const int TextLength = 32;
+
+    /// <summary>Writes the form <see cref="ToString"/> returns into <paramref name="destination"/>, without making a string.</summary>
+    /// <returns>False when <paramref name="destination"/> is shorter than <see cref="TextLength"/>.</returns>
+    public bool TryFormat(Span<char> destination, out int charsWritten) => Value.TryFormat(destination, out charsWritten, "N");
+
+    /// <summary>Writes the form <see cref="ToString"/> returns into <paramref name="utf8Destination"/> as UTF-8 (one byte a digit).</summary>
+    /// <returns>False when <paramref name="utf8Destination"/> is shorter than <see cref="TextLength"/>.</returns>
+    public bool TryFormat(Span<byte> utf8Destination, out int bytesWritten) => Value.TryFormat(utf8Destination, out bytesWritten, "N");
+
     /// <summary>The 32-hex-digit form, as it travels on the wire.</summary>
     public override string ToString() => Value.ToString("N");
 }

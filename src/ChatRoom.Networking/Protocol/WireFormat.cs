@@ -47,7 +47,7 @@ internal static class WireFormat
                     _ => "message",
                 });
                 line.Word(m.From);
-                line.Word(m.Id.Value);
+                line.Word(m.Id);
                 line.Word(m.SentAt.ToUnixTimeMilliseconds());
                 line.Text(m.Text);
                 break;
@@ -269,10 +269,10 @@ internal static class WireFormat
         }
 
         /// <summary>A message id in its 32-hex-digit form (as <see cref="MessageId.ToString"/> writes it).</summary>
-        public void Word(Guid id)
+        public void Word(MessageId id)
         {
-            var span = Begin(1 + 32, out var at);
-            id.TryFormat(span[at..], out var written, "N");
+            var span = Begin(1 + MessageId.TextLength, out var at);
+            id.TryFormat(span[at..], out var written);
             _output.Advance(at + written);
         }
 
