@@ -21,7 +21,7 @@ namespace ChatRoom.Server;
 internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
 {
     // Queued to wake the write loop when coalesced presence starts waiting; never written.
-    private static readonly SessionNotice s_presenceWaiting = new PresenceWaiting();
+    private static readonly PresenceWaiting s_presenceWaiting = new();
     private readonly TransportConnection _transport;
     private readonly Channel<SessionNotice> _outbound;
     private readonly CancellationTokenSource _aborted = new();
@@ -385,32 +385,27 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
                 while (reader.TryRead(out var notice))
                 {
                     Interlocked.Decrement(ref _queued);
-                    if (notice is ReplyNotice written)
+                    switch (notice)
                     {
-                        Interlocked.Add(ref _replyBytes, -Weight(written));
-                    }
-                    else if (notice is PendingReply pending)
-                    {
-                        if (!await WritePendingAsync(writer, pending).ConfigureAwait(false))
-                        {
-                            _transport.CompleteOutput();
-                            return;
-                        }
+                        case PendingReply pending:
+                            if (!await WritePendingAsync(writer, pending).ConfigureAwait(false))
+                            {
+                                _transport.CompleteOutput();
+                                return;
+                            }
 
-                        continue;
-                    }
-
-                    if (notice is PresenceNotice)
-                    {
-                        Interlocked.Decrement(ref _presenceQueued);
-                    }
-                    else if (ReferenceEquals(notice, s_presenceWaiting))
-                    {
-                        continue;
-                    }
-                    else if (ReferenceEquals(notice, Volatile.Read(ref _final)))
-                    {
-                        finalWritten = true;
+                            continue;
+                        case PresenceWaiting:
+                            continue;
+                        case ReplyNotice reply:
+                            Interlocked.Add(ref _replyBytes, -Weight(reply));
+                            break;
+                        case PresenceNotice:
+                            Interlocked.Decrement(ref _presenceQueued);
+                            break;
+                        default:
+                            finalWritten |= ReferenceEquals(notice, Volatile.Read(ref _final));
+                            break;
                     }
 
                     _metrics.Written(notice);
