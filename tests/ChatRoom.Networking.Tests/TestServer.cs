@@ -37,7 +37,9 @@ internal sealed class TestServer : IAsyncDisposable
 
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private readonly List<IAsyncDisposable> _owned = [];
+    // Tests open connections from many tasks at once (a thousand in the adversarial suite); a plain list lost some, whose
+    // sockets the GC then closed, freeing a connection slot the test counted on.
+    private readonly System.Collections.Concurrent.ConcurrentBag<IAsyncDisposable> _owned = [];
 
     private readonly InMemoryTransport? _memory;
 
