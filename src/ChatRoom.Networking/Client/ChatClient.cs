@@ -344,9 +344,11 @@ public sealed class ChatClient : IChatClient
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException
+            || (ex is InvalidOperationException && _closed.IsCancellationRequested))
         {
-            // Closed by us or by the network: handled below alike.
+            // Closed by us or by the network: handled below alike. (Disposing closes the transport, which may complete
+            // the pipe under a read in progress: the pipe then refuses the read's hand-back of what it consumed.)
         }
         finally
         {
