@@ -23,8 +23,9 @@ internal sealed class CoreHarness : IDisposable
     private readonly ServiceProvider _provider;
     private readonly ConcurrentDictionary<SessionId, ChatSession> _sessions = new();
 
-    private CoreHarness(Action<ChatRoomOptions>? configure, Action<IServiceCollection>? extra)
+    private CoreHarness(Action<ChatRoomOptions>? configure, Action<IServiceCollection>? extra, FakeTimeProvider? time = null)
     {
+        Time = time ?? new FakeTimeProvider(Start);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<IChatEventSink>(Events);
@@ -34,13 +35,16 @@ internal sealed class CoreHarness : IDisposable
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
-    public FakeTimeProvider Time { get; } = new(Start);
+    public FakeTimeProvider Time { get; }
 
     public RecordingSink Events { get; } = new();
 
     public ISessionManager Sessions => Get<ISessionManager>();
 
     public static CoreHarness Create(Action<ChatRoomOptions>? configure = null, Action<IServiceCollection>? services = null) => new(configure, services);
+
+    /// <summary>A core on the clock of another (a second node of a cluster in tests).</summary>
+    public static CoreHarness Create(FakeTimeProvider time, Action<ChatRoomOptions>? configure, Action<IServiceCollection> services) => new(configure, services, time);
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
@@ -53,6 +57,13 @@ internal sealed class CoreHarness : IDisposable
         _sessions[session.Id] = session;
         await Sessions.StartAsync(session);
         return session.Info;
+    }
+
+    /// <summary>Records a new session of <paramref name="user"/> in presence alone, as another login would, without a connection.</summary>
+    public ValueTask<PresenceLogin> PresenceLoginAsync(string user, string address, int? peerPort)
+    {
+        var now = Time.GetUtcNow();
+        return Get<IPresenceService>().LoginAsync(new SessionInfo(SessionId.New(), user, address, peerPort, now, now));
     }
 
     public ChatSession Session(SessionInfo info) => _sessions[info.Id];

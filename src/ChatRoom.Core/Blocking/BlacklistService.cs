@@ -1,5 +1,7 @@
 using ChatRoom.Auth;
+using ChatRoom.Cluster;
 using ChatRoom.Events;
+using ChatRoom.Presence;
 using ChatRoom.Sessions;
 
 namespace ChatRoom.Blocking;
@@ -11,9 +13,13 @@ internal sealed class BlacklistService : IBlacklistService
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
     private readonly SessionRegistry _sessions;
+    private readonly IPresenceService _presence;
+    private readonly ClusterSessions _cluster;
 
-    public BlacklistService(IBlockListStore store, ICredentialSource users, TimeProvider time, ChatEventPublisher events, SessionRegistry sessions)
+    public BlacklistService(IBlockListStore store, ICredentialSource users, TimeProvider time, ChatEventPublisher events, SessionRegistry sessions, IPresenceService presence, ClusterSessions cluster)
     {
+        _presence = presence;
+        _cluster = cluster;
         _sessions = sessions;
         _store = store;
         _users = users;
@@ -39,7 +45,7 @@ internal sealed class BlacklistService : IBlacklistService
         }
 
         _events.Publish(new UserBlocked(_time.GetUtcNow(), owner, target));
-        ShowPresence(owner, target, online: false);
+        await ShowPresenceAsync(owner, target, online: false, cancellationToken).ConfigureAwait(false);
         return BlockResult.Blocked;
     }
 
@@ -51,7 +57,7 @@ internal sealed class BlacklistService : IBlacklistService
         }
 
         _events.Publish(new UserUnblocked(_time.GetUtcNow(), owner, target));
-        ShowPresence(owner, target, online: true);
+        await ShowPresenceAsync(owner, target, online: true, cancellationToken).ConfigureAwait(false);
         return UnblockResult.Unblocked;
     }
 
@@ -60,11 +66,20 @@ internal sealed class BlacklistService : IBlacklistService
 
     // A blocker is hidden from the blocked user: while both are online, the blocked user sees the blocker leave at
     // the block and come back at the unblock, so their view never goes stale.
-    private void ShowPresence(string owner, string target, bool online)
+    private async ValueTask ShowPresenceAsync(string owner, string target, bool online, CancellationToken cancellationToken)
     {
-        if (_sessions.FindUser(owner) is { IsActive: true } && _sessions.FindUser(target) is { } seen)
+        if (_sessions.FindUser(owner) is not { IsActive: true })
+        {
+            return;
+        }
+
+        if (_sessions.FindUser(target) is { } seen)
         {
             seen.Post(new PresenceNotice(owner, online));
+        }
+        else if (_cluster.Clustered && await _presence.FindAsync(target, cancellationToken).ConfigureAwait(false) is { } elsewhere && !_cluster.IsHere(elsewhere))
+        {
+            await _cluster.PostAsync(elsewhere, new PresenceNotice(owner, online), cancellationToken).ConfigureAwait(false);
         }
     }
 }

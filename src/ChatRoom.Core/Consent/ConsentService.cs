@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Cluster;
 using ChatRoom.Events;
 using ChatRoom.Presence;
 using ChatRoom.Sessions;
@@ -10,24 +11,28 @@ namespace ChatRoom.Consent;
 
 internal sealed class ConsentService : IConsentService, IDisposable
 {
-    private readonly ConcurrentDictionary<(string Requester, string Target), Pending> _pending = new();
+    // The questions this node asked, each with its timeout; who wins a question is the directory's to say.
+    private readonly ConcurrentDictionary<Guid, Asked> _asked = new();
+    private readonly IConsentDirectory _directory;
     private readonly IPresenceService _presence;
     private readonly IBlacklistService _blacklist;
     private readonly ICredentialSource _users;
-    private readonly SessionRegistry _sessions;
+    private readonly ClusterSessions _sessions;
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
 
     public ConsentService(
+        IConsentDirectory directory,
         IPresenceService presence,
         IBlacklistService blacklist,
         ICredentialSource users,
-        SessionRegistry sessions,
+        ClusterSessions sessions,
         TimeProvider time,
         ChatEventPublisher events,
         IOptionsMonitor<ChatRoomOptions> options)
     {
+        _directory = directory;
         _presence = presence;
         _blacklist = blacklist;
         _users = users;
@@ -37,7 +42,7 @@ internal sealed class ConsentService : IConsentService, IDisposable
         _options = options;
     }
 
-    internal int OpenQuestions => _pending.Count;
+    internal int OpenQuestions => _asked.Count;
 
     public async ValueTask<ConsentRequestResult> RequestAsync(SessionInfo requester, string target, CancellationToken cancellationToken = default)
     {
@@ -52,18 +57,23 @@ internal sealed class ConsentService : IConsentService, IDisposable
 
         if (refusal is null)
         {
-            var pending = new Pending(requester, targetSession!);
-            if (!_pending.TryAdd((requester.User, target), pending))
+            var timeout = _options.CurrentValue.ConsentTimeout;
+            var question = new ConsentQuestion(Guid.NewGuid(), requester, targetSession!);
+
+            // The directory keeps it a little past the timeout: this node's timer removes it, unless this node dies.
+            if (!await _directory.TryAddAsync(question, timeout + timeout, cancellationToken).ConfigureAwait(false))
             {
                 refusal = ConsentRefusal.AlreadyPending;
             }
             else
             {
-                pending.Timer = _time.CreateTimer(_ => Resolve(pending, ConsentRefusal.TimedOut), null, _options.CurrentValue.ConsentTimeout, Timeout.InfiniteTimeSpan);
+                var asked = new Asked(question);
+                _asked[question.Id] = asked;
+                asked.Timer = _time.CreateTimer(_ => Resolve(question, ConsentRefusal.TimedOut), null, timeout, Timeout.InfiniteTimeSpan);
                 _events.Publish(new ConsentAsked(_time.GetUtcNow(), requester.User, target));
-                if (!_sessions.Post(targetSession!.Id, new ConsentRequestNotice(requester.User)))
+                if (!await _sessions.PostAsync(targetSession!, new ConsentRequestNotice(requester.User), cancellationToken).ConfigureAwait(false))
                 {
-                    Resolve(pending, ConsentRefusal.TargetLeft);
+                    await ResolveAsync(question, ConsentRefusal.TargetLeft).ConfigureAwait(false);
                 }
 
                 return new ConsentRequestResult(Asked: true);
@@ -77,15 +87,15 @@ internal sealed class ConsentService : IConsentService, IDisposable
     public async ValueTask<ConsentAnswerResult> AnswerAsync(SessionInfo target, string requester, bool allow, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var key = (requester, target.User);
-        if (!_pending.TryGetValue(key, out var pending) || pending.Target.Id != target.Id || !TryTake(pending))
+        if (await _directory.TryTakeAsync(requester, target.User, target.Id, cancellationToken).ConfigureAwait(false) is not { } question)
         {
             return ConsentAnswerResult.NoSuchRequest;
         }
 
+        Forget(question);
         if (!allow)
         {
-            Refuse(pending, ConsentRefusal.Declined);
+            await RefuseAsync(question, ConsentRefusal.Declined).ConfigureAwait(false);
             return ConsentAnswerResult.Applied;
         }
 
@@ -93,18 +103,18 @@ internal sealed class ConsentService : IConsentService, IDisposable
         var current = await _presence.FindAsync(target.User, cancellationToken).ConfigureAwait(false);
         if (current?.Id != target.Id)
         {
-            Refuse(pending, ConsentRefusal.TargetLeft);
+            await RefuseAsync(question, ConsentRefusal.TargetLeft).ConfigureAwait(false);
         }
         else if (current.PeerPort is not { } port)
         {
-            Refuse(pending, ConsentRefusal.NoPeerPort);
+            await RefuseAsync(question, ConsentRefusal.NoPeerPort).ConfigureAwait(false);
         }
         else
         {
             var now = _time.GetUtcNow();
             var grant = PeerGrant.Create(requester, target.User, now + _options.CurrentValue.PeerGrantLifetime);
-            _sessions.Post(pending.Requester.Id, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port) { PeerPin = current.PeerPin });
-            _sessions.Post(target.Id, new ConsentConfirmedNotice(grant));
+            await _sessions.PostAsync(question.Requester, new AddressGrantedNotice(grant, current.PeerAddress ?? current.RemoteAddress, port) { PeerPin = current.PeerPin }, cancellationToken).ConfigureAwait(false);
+            await _sessions.PostAsync(target, new ConsentConfirmedNotice(grant), cancellationToken).ConfigureAwait(false);
             _events.Publish(new ConsentGiven(now, requester, target.User));
         }
 
@@ -114,24 +124,25 @@ internal sealed class ConsentService : IConsentService, IDisposable
     public void SessionEnded(SessionInfo session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        foreach (var pending in _pending.Values)
+        foreach (var asked in _asked.Values)
         {
-            if (pending.Target.Id == session.Id)
+            var question = asked.Question;
+            if (question.Target.Id == session.Id)
             {
-                Resolve(pending, ConsentRefusal.TargetLeft);
+                Resolve(question, ConsentRefusal.TargetLeft);
             }
-            else if (pending.Requester.Id == session.Id)
+            else if (question.Requester.Id == session.Id)
             {
-                Resolve(pending, ConsentRefusal.RequesterLeft);
+                Resolve(question, ConsentRefusal.RequesterLeft);
             }
         }
     }
 
     public void Dispose()
     {
-        foreach (var pending in _pending.Values)
+        foreach (var asked in _asked.Values)
         {
-            pending.Timer?.Dispose();
+            asked.Timer?.Dispose();
         }
     }
 
@@ -151,41 +162,50 @@ internal sealed class ConsentService : IConsentService, IDisposable
         return await _blacklist.HasBlockedAsync(target, requester, cancellationToken).ConfigureAwait(false) ? ConsentRefusal.Blocked : null;
     }
 
-    private void Resolve(Pending pending, ConsentRefusal reason)
-    {
-        if (TryTake(pending))
-        {
-            Refuse(pending, reason);
-        }
-    }
+    // From a timer or a session's end, which cannot wait: the in-memory directory finishes at once; a shared one that
+    // fails leaves the question to its lifetime, and the requester to its own timeout.
+    private void Resolve(ConsentQuestion question, ConsentRefusal reason) => _ = ResolveAsync(question, reason).AsTask();
 
     // Exactly one of answer, timeout and session end wins the question.
-    private bool TryTake(Pending pending)
+    private async ValueTask ResolveAsync(ConsentQuestion question, ConsentRefusal reason)
     {
-        if (!_pending.TryRemove(new KeyValuePair<(string, string), Pending>((pending.Requester.User, pending.Target.User), pending)))
+        try
         {
-            return false;
+            var won = await _directory.TryRemoveAsync(question).ConfigureAwait(false);
+            Forget(question);
+            if (won)
+            {
+                await RefuseAsync(question, reason).ConfigureAwait(false);
+            }
         }
-
-        pending.Timer?.Dispose();
-        return true;
+#pragma warning disable CA1031 // See Resolve: a directory that cannot be reached is left to the question's lifetime.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
-    private void Refuse(Pending pending, ConsentRefusal reason)
+    private void Forget(ConsentQuestion question)
+    {
+        if (_asked.TryRemove(question.Id, out var asked))
+        {
+            asked.Timer?.Dispose();
+        }
+    }
+
+    private async ValueTask RefuseAsync(ConsentQuestion question, ConsentRefusal reason)
     {
         if (reason != ConsentRefusal.RequesterLeft)
         {
-            _sessions.Post(pending.Requester.Id, new ConsentRefusedNotice(pending.Target.User, reason));
+            await _sessions.PostAsync(question.Requester, new ConsentRefusedNotice(question.Target.User, reason)).ConfigureAwait(false);
         }
 
-        _events.Publish(new ConsentRefused(_time.GetUtcNow(), pending.Requester.User, pending.Target.User, reason));
+        _events.Publish(new ConsentRefused(_time.GetUtcNow(), question.Requester.User, question.Target.User, reason));
     }
 
-    private sealed class Pending(SessionInfo requester, SessionInfo target)
+    private sealed class Asked(ConsentQuestion question)
     {
-        public SessionInfo Requester { get; } = requester;
-
-        public SessionInfo Target { get; } = target;
+        public ConsentQuestion Question { get; } = question;
 
         public ITimer? Timer { get; set; }
     }

@@ -1,5 +1,6 @@
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Cluster;
 using ChatRoom.Consent;
 using ChatRoom.Events;
 using ChatRoom.Offline;
@@ -41,11 +42,17 @@ public static class ChatRoomCoreServiceCollectionExtensions
         services.TryAddSingleton<IAuthService, AuthService>();
         services.TryAddSingleton<IPresenceService, PresenceService>();
         services.TryAddSingleton<IBlacklistService, BlacklistService>();
-        services.TryAddSingleton<IMessageRouter, MessageRouter>();
+        services.TryAddSingleton<IConsentDirectory, InMemoryConsentDirectory>();
+        services.TryAddSingleton<IClusterBus, LocalClusterBus>();
+        services.TryAddSingleton<ClusterSessions>();
+        services.TryAddSingleton<MessageRouter>();
+        services.TryAddSingleton<IMessageRouter>(static sp => sp.GetRequiredService<MessageRouter>());
         services.TryAddSingleton<IConsentService, ConsentService>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<DeliveryContext>();
-        services.TryAddSingleton<ISessionManager, SessionManager>();
+        services.TryAddSingleton<SessionManager>();
+        services.TryAddSingleton<ISessionManager>(static sp => sp.GetRequiredService<SessionManager>());
+        services.TryAddSingleton<IClusterSignalHandler, ClusterSignalHandler>();
         return services;
     }
 

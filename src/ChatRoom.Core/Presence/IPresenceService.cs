@@ -3,14 +3,10 @@ namespace ChatRoom.Presence;
 /// <summary>Who is online. Each user has at most one session; a second login takes over.</summary>
 public interface IPresenceService
 {
-    /// <summary>Starts a session for <paramref name="user"/>, ending (displacing) any earlier one.</summary>
-    /// <param name="user">Who logs in.</param>
-    /// <param name="remoteAddress">The client's address as the server sees it.</param>
-    /// <param name="peerPort">Where the client accepts peer connections, or null.</param>
-    /// <param name="peerAddress">The address peers should use, if the client named one; null means <paramref name="remoteAddress"/>.</param>
-    /// <param name="peerPin">The SHA-256 pin of the certificate the peer port speaks TLS with, or null for plain TCP.</param>
+    /// <summary>Records <paramref name="session"/> as its user's current session, ending (displacing) any earlier one.</summary>
+    /// <param name="session">The new session: a new id, the user, where the client is and which node holds its connection.</param>
     /// <param name="cancellationToken">Cancels the login.</param>
-    ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, string? peerPin = null, CancellationToken cancellationToken = default);
+    ValueTask<PresenceLogin> LoginAsync(SessionInfo session, CancellationToken cancellationToken = default);
 
     /// <summary>Records that the session is alive. False when it is no longer current (ended, displaced or expired).</summary>
     ValueTask<bool> HeartbeatAsync(SessionId session, string user, CancellationToken cancellationToken = default);

@@ -19,13 +19,12 @@ internal sealed class PresenceService : IPresenceService
         _options = options;
     }
 
-    public ValueTask<PresenceLogin> LoginAsync(string user, string remoteAddress, int? peerPort, string? peerAddress = null, string? peerPin = null, CancellationToken cancellationToken = default)
+    public ValueTask<PresenceLogin> LoginAsync(SessionInfo session, CancellationToken cancellationToken = default)
     {
-        var now = _time.GetUtcNow();
-        var session = new SessionInfo(SessionId.New(), user, remoteAddress, peerPort, now, now) { PeerAddress = peerAddress, PeerPin = peerPin };
+        ArgumentNullException.ThrowIfNull(session);
         SessionInfo? displaced = null;
         _sessions.AddOrUpdate(
-            user,
+            session.User,
             static (_, s) => s,
             (_, previous, s) =>
             {
@@ -35,7 +34,7 @@ internal sealed class PresenceService : IPresenceService
             session);
         if (displaced is not null)
         {
-            _events.Publish(new SessionDisplaced(now, displaced, session));
+            _events.Publish(new SessionDisplaced(session.LoginTime, displaced, session));
         }
 
         return ValueTask.FromResult(new PresenceLogin(session, displaced));

@@ -24,6 +24,9 @@ public sealed record SessionInfo(SessionId Id, string User, string RemoteAddress
 
     /// <summary>The SHA-256 pin of the certificate the client's peer port speaks TLS with, or null when it speaks plain TCP.</summary>
     public string? PeerPin { get; init; }
+
+    /// <summary>The server node that holds the session's connection (see <see cref="Cluster.IClusterBus.NodeId"/>); null when unknown.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary>Why a session ended.</summary>

@@ -1,9 +1,11 @@
 using System.Text;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Cluster;
 using ChatRoom.Events;
 using ChatRoom.Messaging;
 using ChatRoom.Offline;
+using ChatRoom.Presence;
 using ChatRoom.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +20,8 @@ internal sealed class MessageRouter : IMessageRouter
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
+    private readonly IPresenceService _presence;
+    private readonly ClusterSessions _cluster;
 
     public MessageRouter(
         IBlacklistService blacklist,
@@ -26,8 +30,12 @@ internal sealed class MessageRouter : IMessageRouter
         SessionRegistry sessions,
         TimeProvider time,
         ChatEventPublisher events,
-        IOptionsMonitor<ChatRoomOptions> options)
+        IOptionsMonitor<ChatRoomOptions> options,
+        IPresenceService presence,
+        ClusterSessions cluster)
     {
+        _presence = presence;
+        _cluster = cluster;
         _blacklist = blacklist;
         _offline = offline;
         _users = users;
@@ -61,8 +69,9 @@ internal sealed class MessageRouter : IMessageRouter
             return new SendResult(SendOutcome.Refused, null, RefusalReason.MailboxFull);
         }
 
+        var stored = new StoredMessage(sequence, message);
         var session = _sessions.FindUser(to);
-        if (session is not null && session.Offer(new StoredMessage(sequence, message)))
+        if (session is not null && session.Offer(stored))
         {
             _events.Publish(new MessageDelivered(message.SentAt, message));
             return new SendResult(SendOutcome.Delivered, message);
@@ -72,6 +81,16 @@ internal sealed class MessageRouter : IMessageRouter
         {
             // Online but still taking earlier messages: it follows them from the store, in order.
             return new SendResult(SendOutcome.Queued, message);
+        }
+
+        // Online on another node: that node offers it to the session as this one would have.
+        if (session is null && _cluster.Clustered
+            && await _presence.FindAsync(to, cancellationToken).ConfigureAwait(false) is { } elsewhere
+            && !_cluster.IsHere(elsewhere)
+            && await _cluster.Bus.SendAsync(elsewhere.Node!, new DeliverSignal(to, stored), cancellationToken).ConfigureAwait(false))
+        {
+            _events.Publish(new MessageDelivered(message.SentAt, message));
+            return new SendResult(SendOutcome.Delivered, message);
         }
 
         _events.Publish(new MessageStoredOffline(message.SentAt, message));
@@ -88,16 +107,31 @@ internal sealed class MessageRouter : IMessageRouter
         }
 
         var message = new ChatMessage(MessageId.New(_time), MessageKind.Broadcast, from, null, text, _time.GetUtcNow());
+        var (sent, skipped) = await PostBroadcastHereAsync(message, cancellationToken).ConfigureAwait(false);
+        if (_cluster.Clustered)
+        {
+            await _cluster.Bus.PublishAsync(new BroadcastSignal(message), cancellationToken).ConfigureAwait(false);
+            sent += await CountRecipientsElsewhereAsync(from, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The server's log may know who was skipped; the sender must not (see BroadcastResult).
+        _events.Publish(new BroadcastSent(message.SentAt, message, sent, skipped));
+        return new BroadcastResult(message, sent);
+    }
+
+    /// <summary>Hands a broadcast to every session on this node but the sender's and those who blocked the sender.</summary>
+    internal async ValueTask<(int Sent, int Skipped)> PostBroadcastHereAsync(ChatMessage message, CancellationToken cancellationToken)
+    {
         var notice = new MessageNotice(message, FromOfflineStore: false);
         int sent = 0, skipped = 0;
         foreach (var session in _sessions.All)
         {
-            if (string.Equals(session.User, from, StringComparison.Ordinal))
+            if (string.Equals(session.User, message.From, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            if (await _blacklist.HasBlockedAsync(session.User, from, cancellationToken).ConfigureAwait(false))
+            if (await _blacklist.HasBlockedAsync(session.User, message.From, cancellationToken).ConfigureAwait(false))
             {
                 skipped++;
             }
@@ -107,9 +141,25 @@ internal sealed class MessageRouter : IMessageRouter
             }
         }
 
-        // The server's log may know who was skipped; the sender must not (see BroadcastResult).
-        _events.Publish(new BroadcastSent(message.SentAt, message, sent, skipped));
-        return new BroadcastResult(message, sent);
+        return (sent, skipped);
+    }
+
+    // The other nodes hand it out themselves; the count the sender gets is the same as on one node: everyone online
+    // but the sender and those who blocked the sender (counting blockers would tell the sender when one logs in).
+    private async ValueTask<int> CountRecipientsElsewhereAsync(string from, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var other in await _presence.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!_cluster.IsHere(other)
+                && !string.Equals(other.User, from, StringComparison.Ordinal)
+                && !await _blacklist.HasBlockedAsync(other.User, from, cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private RefusalReason? CheckText(string text)

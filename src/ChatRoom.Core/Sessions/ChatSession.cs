@@ -192,6 +192,25 @@ public sealed class ChatSession
         return taken;
     }
 
+    /// <summary>
+    /// The store may hold messages for this session that were never offered to it (another node's signal was lost):
+    /// read it again after the cursor. Nothing is sent twice: the cursor only moves forward.
+    /// </summary>
+    internal void CatchUp()
+    {
+        bool pump;
+        lock (_gate)
+        {
+            _behind = true;
+            pump = StartPumpIfIdle();
+        }
+
+        if (pump)
+        {
+            _ = RunPumpAsync();
+        }
+    }
+
     /// <summary>Ends the session's delivery; exactly one caller gets true.</summary>
     internal bool TryEnd()
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Cluster;
 using ChatRoom.Consent;
 using ChatRoom.Events;
 using ChatRoom.Messaging;
@@ -21,6 +22,7 @@ internal sealed class SessionManager : ISessionManager
     private readonly DeliveryContext _delivery;
     private readonly TimeProvider _time;
     private readonly ChatEventPublisher _events;
+    private readonly ClusterSessions _cluster;
     private readonly ConcurrentDictionary<string, AnnouncedPresence> _announced = new(StringComparer.Ordinal);
 
     public SessionManager(
@@ -33,8 +35,10 @@ internal sealed class SessionManager : ISessionManager
         SessionRegistry registry,
         DeliveryContext delivery,
         TimeProvider time,
-        ChatEventPublisher events)
+        ChatEventPublisher events,
+        ClusterSessions cluster)
     {
+        _cluster = cluster;
         _auth = auth;
         _presence = presence;
         _blacklist = blacklist;
@@ -58,19 +62,23 @@ internal sealed class SessionManager : ISessionManager
             return new SessionLogin(result, null);
         }
 
-        var login = await _presence.LoginAsync(success.User, connection.RemoteAddress, peerPort, peerAddress, peerPin, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var info = new SessionInfo(SessionId.New(), success.User, connection.RemoteAddress, peerPort, now, now)
+        {
+            PeerAddress = peerAddress,
+            PeerPin = peerPin,
+            Node = _cluster.Bus.NodeId,
+        };
+        var login = await _presence.LoginAsync(info, cancellationToken).ConfigureAwait(false);
         var session = new ChatSession(login.Session, connection, _delivery);
         _registry.Add(session);
         if (login.Displaced is { } displaced)
         {
             // The user is still online, so nobody is told they left; only the old connection hears why it closes.
-            if (_registry.Find(displaced.Id) is { } previous && previous.TryEnd())
-            {
-                _registry.Remove(previous);
-                previous.Connection.Close(new SessionEnd(LogoutReason.Displaced, connection.RemoteAddress));
-            }
-
+            // When it is on another node, that node closes it.
+            CloseHere(displaced, new SessionEnd(LogoutReason.Displaced, connection.RemoteAddress));
             _consent.SessionEnded(displaced);
+            await _cluster.Bus.PublishAsync(new SessionEndedSignal(displaced, LogoutReason.Displaced, connection.RemoteAddress), cancellationToken).ConfigureAwait(false);
         }
 
         return new SessionLogin(result, session);
@@ -116,6 +124,7 @@ internal sealed class SessionManager : ISessionManager
         if (await _presence.LogoutAsync(session.Id, session.User, reason, cancellationToken).ConfigureAwait(false) is { } ended)
         {
             _consent.SessionEnded(ended);
+            await _cluster.Bus.PublishAsync(new SessionEndedSignal(ended, reason), cancellationToken).ConfigureAwait(false);
             await AnnounceAsync(ended.User, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -142,18 +151,36 @@ internal sealed class SessionManager : ISessionManager
         var expired = await _presence.SweepAsync(cancellationToken).ConfigureAwait(false);
         foreach (var info in expired)
         {
-            if (_registry.Find(info.Id) is { } session && session.TryEnd())
-            {
-                _registry.Remove(session);
-                session.Connection.Close(new SessionEnd(LogoutReason.Expired));
-            }
-
+            // Any node may expire any session (its node may be gone); the one that holds it closes it.
+            CloseHere(info, new SessionEnd(LogoutReason.Expired));
             _consent.SessionEnded(info);
+            await _cluster.Bus.PublishAsync(new SessionEndedSignal(info, LogoutReason.Expired), cancellationToken).ConfigureAwait(false);
             await AnnounceAsync(info.User, cancellationToken).ConfigureAwait(false);
         }
 
         return expired.Count;
     }
+
+    /// <summary>Another node ended a session: close it if it is here, and drop the questions it asked or was asked.</summary>
+    internal void EndedElsewhere(SessionEndedSignal signal)
+    {
+        CloseHere(signal.Session, new SessionEnd(signal.Reason, signal.ByAddress));
+        _consent.SessionEnded(signal.Session);
+    }
+
+    /// <summary>Another node announced a change of <paramref name="user"/>'s presence: tell the sessions here.</summary>
+    internal ValueTask AnnounceHereAsync(string user, CancellationToken cancellationToken) => AnnounceAsync(user, publish: false, cancellationToken);
+
+    private void CloseHere(SessionInfo info, SessionEnd end)
+    {
+        if (_registry.Find(info.Id) is { } session && session.TryEnd())
+        {
+            _registry.Remove(session);
+            session.Connection.Close(end);
+        }
+    }
+
+    private ValueTask AnnounceAsync(string user, CancellationToken cancellationToken) => AnnounceAsync(user, publish: true, cancellationToken);
 
     // Everyone online hears it, except those the user has blocked: a blocker stays hidden from the people they blocked.
     // One announcement per user at a time, of what presence says *now*, and only when it differs from the last one: a
@@ -163,7 +190,9 @@ internal sealed class SessionManager : ISessionManager
     // notice instance goes to everyone, so the transport formats it once (see SessionNotice). Reading the list once is as
     // fresh as reading it per recipient: a user's blocks change only by commands on their own connection, which waits
     // for its login announcement, and a block or unblock while online tells the target itself (BlacklistService).
-    private async ValueTask AnnounceAsync(string user, CancellationToken cancellationToken)
+    // Each node tells its own sessions, from what the shared presence says; the node where the change happened tells the
+    // others to do the same (publish).
+    private async ValueTask AnnounceAsync(string user, bool publish, CancellationToken cancellationToken)
     {
         var announced = _announced.GetOrAdd(user, static _ => new AnnouncedPresence());
         await announced.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -190,6 +219,11 @@ internal sealed class SessionManager : ISessionManager
         finally
         {
             announced.Gate.Release();
+        }
+
+        if (publish)
+        {
+            await _cluster.Bus.PublishAsync(new PresenceSignal(user), cancellationToken).ConfigureAwait(false);
         }
     }
 

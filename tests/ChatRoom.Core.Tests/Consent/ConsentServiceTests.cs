@@ -155,7 +155,7 @@ public sealed class ConsentServiceTests : IDisposable
         var columbia = await _core.OnlineAsync("columbia");
         await Consent.RequestAsync(seas, "columbia");
 
-        var takeover = await _core.Get<IPresenceService>().LoginAsync("columbia", "10.0.0.2", 4000);
+        var takeover = await _core.PresenceLoginAsync("columbia", "10.0.0.2", 4000);
         Consent.SessionEnded(takeover.Displaced!);
 
         Assert.Equal([new ConsentRefusedNotice("columbia", ConsentRefusal.TargetLeft)], _core.NoticesFor(seas));
@@ -169,7 +169,7 @@ public sealed class ConsentServiceTests : IDisposable
         var seas = await _core.OnlineAsync("seas");
         var columbia = await _core.OnlineAsync("columbia");
         await Consent.RequestAsync(seas, "columbia");
-        await _core.Get<IPresenceService>().LoginAsync("columbia", "10.0.0.2", 4000);
+        await _core.PresenceLoginAsync("columbia", "10.0.0.2", 4000);
 
         await Consent.AnswerAsync(columbia, "seas", allow: true);
 

@@ -14,7 +14,7 @@ public sealed class PresenceServiceTests : IDisposable
     [Fact]
     public async Task A_login_records_address_port_and_times()
     {
-        var login = await Presence.LoginAsync("seas", "10.0.0.9", 41000);
+        var login = await _core.PresenceLoginAsync("seas", "10.0.0.9", 41000);
 
         Assert.Null(login.Displaced);
         var found = await Presence.FindAsync("seas");
@@ -35,7 +35,7 @@ public sealed class PresenceServiceTests : IDisposable
     {
         var first = await _core.OnlineAsync("seas", address: "10.0.0.1");
 
-        var second = await Presence.LoginAsync("seas", "10.0.0.2", null);
+        var second = await _core.PresenceLoginAsync("seas", "10.0.0.2", null);
 
         Assert.Equal(first, second.Displaced);
         var displaced = Assert.Single(_core.Events.OfType<SessionDisplaced>());
