@@ -22,6 +22,7 @@ internal sealed class MessageRouter : IMessageRouter
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
     private readonly IPresenceService _presence;
     private readonly ClusterSessions _cluster;
+    private readonly SenderTurns _turns = new();
 
     public MessageRouter(
         IBlacklistService blacklist,
@@ -48,22 +49,41 @@ internal sealed class MessageRouter : IMessageRouter
     public async ValueTask<SendResult> SendAsync(string from, string to, string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var refusal = CheckText(text)
-            ?? (await _users.ExistsAsync(to, cancellationToken).ConfigureAwait(false) ? null : (RefusalReason?)RefusalReason.UnknownUser)
-            ?? (await _blacklist.HasBlockedAsync(to, from, cancellationToken).ConfigureAwait(false) ? RefusalReason.Blocked : (RefusalReason?)null);
-        if (refusal is { } reason)
+        var turn = _turns.Take(from);
+        long? appended;
+        ChatMessage message;
+        try
         {
-            _events.Publish(new MessageRefused(_time.GetUtcNow(), from, to, reason));
-            return new SendResult(SendOutcome.Refused, null, reason);
+            var refusal = CheckText(text)
+                ?? (await _users.ExistsAsync(to, cancellationToken).ConfigureAwait(false) ? null : (RefusalReason?)RefusalReason.UnknownUser)
+                ?? (await _blacklist.HasBlockedAsync(to, from, cancellationToken).ConfigureAwait(false) ? RefusalReason.Blocked : (RefusalReason?)null);
+            if (refusal is { } reason)
+            {
+                _events.Publish(new MessageRefused(_time.GetUtcNow(), from, to, reason));
+                return new SendResult(SendOutcome.Refused, null, reason);
+            }
+
+            message = new ChatMessage(MessageId.New(_time), MessageKind.Direct, from, to, text, _time.GetUtcNow());
+
+            // Stored first: it stays until the recipient's client acknowledges it, so neither a dead connection nor a crash
+            // loses it. A full box refuses it, so one sender cannot fill the disk or the recipient's backlog without bound.
+            var options = _options.CurrentValue;
+            var limits = new MailboxLimits(options.MaxMailboxMessages, options.MaxMailboxBytes);
+            if (!turn.Before.IsCompleted)
+            {
+                await turn.Before.ConfigureAwait(false);
+            }
+
+            var appending = _offline.TryAppendAsync(to, message, limits, cancellationToken);
+            turn.Pass();
+            appended = await appending.ConfigureAwait(false);
+        }
+        finally
+        {
+            turn.Pass();
         }
 
-        var message = new ChatMessage(MessageId.New(_time), MessageKind.Direct, from, to, text, _time.GetUtcNow());
-
-        // Stored first: it stays until the recipient's client acknowledges it, so neither a dead connection nor a crash
-        // loses it. A full box refuses it, so one sender cannot fill the disk or the recipient's backlog without bound.
-        var options = _options.CurrentValue;
-        var limits = new MailboxLimits(options.MaxMailboxMessages, options.MaxMailboxBytes);
-        if (await _offline.TryAppendAsync(to, message, limits, cancellationToken).ConfigureAwait(false) is not { } sequence)
+        if (appended is not { } sequence)
         {
             _events.Publish(new MessageRefused(message.SentAt, from, to, RefusalReason.MailboxFull));
             return new SendResult(SendOutcome.Refused, null, RefusalReason.MailboxFull);
