@@ -1,6 +1,9 @@
 namespace ChatRoom.Presence;
 
-/// <summary>Who is online. Each user has at most one session; a second login takes over.</summary>
+/// <summary>
+/// Who is online: the directory of sessions, one per user (a second login takes over). In a cluster it is shared by
+/// every node. It raises no events: the session engine, which calls it, does.
+/// </summary>
 public interface IPresenceService
 {
     /// <summary>Records <paramref name="session"/> as its user's current session, ending (displacing) any earlier one.</summary>

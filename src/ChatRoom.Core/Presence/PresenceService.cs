@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ChatRoom.Events;
 using Microsoft.Extensions.Options;
 
 namespace ChatRoom.Presence;
@@ -9,13 +8,11 @@ internal sealed class PresenceService : IPresenceService
 {
     private readonly ConcurrentDictionary<string, SessionInfo> _sessions = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
-    private readonly ChatEventPublisher _events;
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
 
-    public PresenceService(TimeProvider time, ChatEventPublisher events, IOptionsMonitor<ChatRoomOptions> options)
+    public PresenceService(TimeProvider time, IOptionsMonitor<ChatRoomOptions> options)
     {
         _time = time;
-        _events = events;
         _options = options;
     }
 
@@ -32,11 +29,6 @@ internal sealed class PresenceService : IPresenceService
                 return s;
             },
             session);
-        if (displaced is not null)
-        {
-            _events.Publish(new SessionDisplaced(session.LoginTime, displaced, session));
-        }
-
         return ValueTask.FromResult(new PresenceLogin(session, displaced));
     }
 
@@ -59,7 +51,6 @@ internal sealed class PresenceService : IPresenceService
         {
             if (_sessions.TryRemove(new KeyValuePair<string, SessionInfo>(user, current)))
             {
-                _events.Publish(new UserLoggedOut(_time.GetUtcNow(), current, reason));
                 return ValueTask.FromResult<SessionInfo?>(current);
             }
         }
@@ -85,7 +76,6 @@ internal sealed class PresenceService : IPresenceService
                 && _sessions.TryRemove(new KeyValuePair<string, SessionInfo>(user, session)))
             {
                 (expired ??= []).Add(session);
-                _events.Publish(new UserLoggedOut(now, session, LogoutReason.Expired));
             }
         }
 

@@ -74,6 +74,7 @@ internal sealed class SessionManager : ISessionManager
         _registry.Add(session);
         if (login.Displaced is { } displaced)
         {
+            _events.Publish(new SessionDisplaced(now, displaced, login.Session));
             // The user is still online, so nobody is told they left; only the old connection hears why it closes.
             // When it is on another node, that node closes it.
             CloseHere(displaced, new SessionEnd(LogoutReason.Displaced, connection.RemoteAddress));
@@ -123,6 +124,7 @@ internal sealed class SessionManager : ISessionManager
         _registry.Remove(session);
         if (await _presence.LogoutAsync(session.Id, session.User, reason, cancellationToken).ConfigureAwait(false) is { } ended)
         {
+            _events.Publish(new UserLoggedOut(_time.GetUtcNow(), ended, reason));
             _consent.SessionEnded(ended);
             await _cluster.Bus.PublishAsync(new SessionEndedSignal(ended, reason), cancellationToken).ConfigureAwait(false);
             await AnnounceAsync(ended.User, cancellationToken).ConfigureAwait(false);
@@ -149,8 +151,10 @@ internal sealed class SessionManager : ISessionManager
     public async ValueTask<int> ExpireAsync(CancellationToken cancellationToken = default)
     {
         var expired = await _presence.SweepAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
         foreach (var info in expired)
         {
+            _events.Publish(new UserLoggedOut(now, info, LogoutReason.Expired));
             // Any node may expire any session (its node may be gone); the one that holds it closes it.
             CloseHere(info, new SessionEnd(LogoutReason.Expired));
             _consent.SessionEnded(info);

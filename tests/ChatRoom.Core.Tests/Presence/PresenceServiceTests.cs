@@ -38,9 +38,19 @@ public sealed class PresenceServiceTests : IDisposable
         var second = await _core.PresenceLoginAsync("seas", "10.0.0.2", null);
 
         Assert.Equal(first, second.Displaced);
-        var displaced = Assert.Single(_core.Events.OfType<SessionDisplaced>());
-        Assert.Equal("10.0.0.2", displaced.Current.RemoteAddress);
         Assert.Equal(second.Session, await Presence.FindAsync("seas"));
+    }
+
+    [Fact]
+    public async Task A_login_that_displaces_another_raises_one_displaced_event_naming_both_addresses()
+    {
+        var first = await _core.OnlineAsync("seas", address: "10.0.0.1");
+
+        await _core.OnlineAsync("seas", address: "10.0.0.2");
+
+        var displaced = Assert.Single(_core.Events.OfType<SessionDisplaced>());
+        Assert.Equal(first, displaced.Previous);
+        Assert.Equal("10.0.0.2", displaced.Current.RemoteAddress);
     }
 
     [Fact]
@@ -63,7 +73,12 @@ public sealed class PresenceServiceTests : IDisposable
 
         Assert.Equal(session, ended);
         Assert.Null(await Presence.FindAsync("seas"));
-        Assert.Equal(LogoutReason.Requested, Assert.Single(_core.Events.OfType<UserLoggedOut>()).Reason);
+        await _core.Sessions.LogoutAsync(_core.Session(session), LogoutReason.Requested);
+        Assert.Empty(_core.Events.OfType<UserLoggedOut>()); // presence ended it already: nothing to end, nothing raised
+
+        var again = await _core.OnlineAsync("seas");
+        await _core.Sessions.LogoutAsync(_core.Session(again), LogoutReason.Requested);
+        Assert.Equal((again, LogoutReason.Requested), Assert.Single(_core.Events.OfType<UserLoggedOut>().Select(e => (e.Session, e.Reason))));
     }
 
     [Fact]
@@ -77,7 +92,17 @@ public sealed class PresenceServiceTests : IDisposable
         _core.Time.Advance(TimeSpan.FromTicks(1));
         Assert.Equal([session], await Presence.SweepAsync());
         Assert.Null(await Presence.FindAsync("seas"));
-        Assert.Equal(LogoutReason.Expired, Assert.Single(_core.Events.OfType<UserLoggedOut>()).Reason);
+    }
+
+    [Fact]
+    public async Task Expiry_through_the_session_engine_raises_a_logout_event_with_reason_expired()
+    {
+        var session = await _core.OnlineAsync("seas");
+
+        _core.Time.Advance(TimeSpan.FromSeconds(30) + TimeSpan.FromTicks(1));
+        Assert.Equal(1, await _core.Sessions.ExpireAsync());
+
+        Assert.Equal((session, LogoutReason.Expired), Assert.Single(_core.Events.OfType<UserLoggedOut>().Select(e => (e.Session, e.Reason))));
     }
 
     [Fact]
