@@ -1,0 +1,48 @@
+using ChatRoom.Auth;
+using ChatRoom.Blocking;
+using ChatRoom.Offline;
+using ChatRoom.Storage.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatRoom;
+
+/// <summary>Registers the Redis stores, so that several server nodes share one state.</summary>
+public static class RedisServiceCollectionExtensions
+{
+    /// <summary>
+    /// Keeps unacknowledged messages, block lists and lockouts in Redis at <paramref name="configuration"/> (a
+    /// StackExchange.Redis configuration string), in place of the in-memory stores, whether called before or after
+    /// <c>AddChatRoomCore</c>. Registers one shared <see cref="IConnectionMultiplexer"/> (unless the host registered one),
+    /// which connects without failing when Redis is down and reconnects by itself, and a start-up check that warns when
+    /// Redis runs without its append-only file. Options are validated at start.
+    /// </summary>
+    public static IServiceCollection AddChatRoomRedis(this IServiceCollection services, string configuration, Action<RedisChatRoomOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = services.AddOptions<RedisChatRoomOptions>().Configure(o => o.Configuration = configuration).ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisChatRoomOptions>, RedisChatRoomOptionsValidator>());
+        services.TryAddSingleton<IConnectionMultiplexer>(static provider =>
+            ConnectionMultiplexer.Connect(RedisConnection.Configure(provider.GetRequiredService<IOptions<RedisChatRoomOptions>>().Value)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisPersistenceCheck>());
+
+        // Added, not tried: these replace the in-memory defaults AddChatRoomCore registers with TryAdd, in either order.
+        services.AddSingleton<IOfflineStore>(static provider => new RedisOfflineStore(Redis(provider), KeyPrefix(provider)));
+        services.AddSingleton<IBlockListStore>(static provider => new RedisBlockListStore(Redis(provider), KeyPrefix(provider)));
+        services.AddSingleton<ILockoutStore>(static provider => new RedisLockoutStore(Redis(provider), KeyPrefix(provider)));
+        return services;
+    }
+
+    private static IConnectionMultiplexer Redis(IServiceProvider provider) => provider.GetRequiredService<IConnectionMultiplexer>();
+
+    private static string KeyPrefix(IServiceProvider provider) => provider.GetRequiredService<IOptions<RedisChatRoomOptions>>().Value.KeyPrefix;
+}
