@@ -20,6 +20,8 @@ var credentials = new Option<FileInfo?>("--credentials") { Description = "users 
 var blockTime = new Option<double?>("--block-time") { Description = "seconds a user name stays locked for an address after 3 failed logins from it (default 60)" };
 var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description = "seconds of silence after which a client is logged out (default 75)" };
 var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
+var redis = new Option<string?>("--redis") { Description = "keep messages, blocks, lockouts and presence in Redis (a StackExchange.Redis configuration such as localhost:6379) so several servers share one state; replaces --data" };
+var nodeId = new Option<string?>("--node-id") { Description = "this server's name among the nodes sharing --redis (letters, digits, . _ -; default: host name, process id and a random part)" };
 var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "turn on TLS for every client: a PFX file, or a PEM certificate with --tls-key" };
 var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "the PEM private key for a PEM --tls-cert" };
 var tlsPassword = new Option<string?>("--tls-cert-password") { Description = $"the PFX (or encrypted key) password; safer in the {TlsPasswordVariable} environment variable" };
@@ -35,7 +37,7 @@ var maxMailboxMessages = new Option<int?>("--max-mailbox-messages") { Descriptio
 var maxMailboxBytes = new Option<long?>("--max-mailbox-bytes") { Description = "most bytes of unacknowledged message text kept for one recipient (default 16777216)" };
 var root = new RootCommand("ChatRoom message-center server")
 {
-    port, credentials, blockTime, heartbeatTimeout, data, tlsCert, tlsKey, tlsPassword, hashPassword, maxMailboxMessages, maxMailboxBytes,
+    port, credentials, blockTime, heartbeatTimeout, data, redis, nodeId, tlsCert, tlsKey, tlsPassword, hashPassword, maxMailboxMessages, maxMailboxBytes,
     loginTimeout, maxConnections, maxConnectionsPerAddress, messagesPerSecond, commandsPerSecond, maxRefusedLines,
 };
 
@@ -122,18 +124,35 @@ root.SetAction(async (result, cancellationToken) =>
         return BadUsage;
     }
 
-    var dataPath = result.GetValue(data)?.FullName ?? Path.Combine(Environment.CurrentDirectory, "chatroom.db");
-    SqliteChatStore store;
-    try
+    var redisConfiguration = result.GetValue(redis);
+    var node = result.GetValue(nodeId);
+    if (redisConfiguration is not null && result.GetValue(data) is not null)
     {
-        store = await SqliteChatStore.OpenAsync(dataPath, cancellationToken: cancellationToken);
+        Console.Error.WriteLine("error: --data and --redis cannot be used together: the state is either in one SQLite file or in Redis");
+        return BadUsage;
     }
-    catch (ChatStoreException ex)
-    {
-        Console.Error.WriteLine($"error: data file {ex.Message}");
 
-        // In use is not a usage error: like a port in use, it may clear when the other server stops.
-        return ex.InUse ? 1 : BadUsage;
+    if (node is not null && redisConfiguration is null)
+    {
+        Console.Error.WriteLine("error: --node-id needs --redis");
+        return BadUsage;
+    }
+
+    var dataPath = result.GetValue(data)?.FullName ?? Path.Combine(Environment.CurrentDirectory, "chatroom.db");
+    SqliteChatStore? store = null;
+    if (redisConfiguration is null)
+    {
+        try
+        {
+            store = await SqliteChatStore.OpenAsync(dataPath, cancellationToken: cancellationToken);
+        }
+        catch (ChatStoreException ex)
+        {
+            Console.Error.WriteLine($"error: data file {ex.Message}");
+
+            // In use is not a usage error: like a port in use, it may clear when the other server stops.
+            return ex.InUse ? 1 : BadUsage;
+        }
     }
 
     await using var storeLifetime = store;
@@ -146,7 +165,15 @@ root.SetAction(async (result, cancellationToken) =>
     });
     builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
     builder.Services.AddSingleton<ICredentialSource>(users);
-    builder.Services.AddChatRoomSqliteStore(store);
+    if (store is not null)
+    {
+        builder.Services.AddChatRoomSqliteStore(store);
+    }
+    else
+    {
+        builder.Services.AddChatRoomRedis(redisConfiguration!, o => o.NodeId = node);
+    }
+
     var certificate = result.GetValue(tlsCert)?.FullName;
     var key = result.GetValue(tlsKey)?.FullName;
     var password = result.GetValue(tlsPassword) ?? Environment.GetEnvironmentVariable(TlsPasswordVariable);
@@ -196,7 +223,11 @@ root.SetAction(async (result, cancellationToken) =>
 
     var server = host.Services.GetRequiredService<ChatServer>();
     var link = certificate is null ? "plain TCP" : $"TLS (certificate {certificate})";
-    Console.WriteLine($"ChatRoom server listening on {string.Join(", ", server.GetReachableEndPoints())} ({link}) with users from {path} and data in {dataPath}. Ctrl-C stops it.");
+    // The Redis servers' addresses only: the configuration string may hold a password.
+    var state = store is not null
+        ? $"data in {dataPath}"
+        : $"state in Redis at {string.Join(",", StackExchange.Redis.ConfigurationOptions.Parse(redisConfiguration!).EndPoints)} as node {host.Services.GetRequiredService<ChatRoom.Cluster.IClusterBus>().NodeId}";
+    Console.WriteLine($"ChatRoom server listening on {string.Join(", ", server.GetReachableEndPoints())} ({link}) with users from {path} and {state}. Ctrl-C stops it.");
     await host.WaitForShutdownAsync(CancellationToken.None);
     return 0;
 });

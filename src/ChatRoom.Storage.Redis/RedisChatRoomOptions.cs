@@ -26,6 +26,18 @@ public sealed class RedisChatRoomOptions
     /// gives up with a <see cref="ChatStoreException"/>. Default 5 s.
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// This node's name in the cluster: letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, at most 100. Two running nodes must
+    /// not share one. Default: null, which makes one from the host name, the process id and a random part.
+    /// </summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>
+    /// How long this node's lease lasts unless renewed (it renews it three times a lease). When a node dies, its sessions
+    /// end this long after its last renewal, and its users are then free to be online elsewhere. Default 10 s; 1 s to 5 min.
+    /// </summary>
+    public TimeSpan NodeLease { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Checks <see cref="RedisChatRoomOptions"/>.</summary>
@@ -69,6 +81,20 @@ internal sealed class RedisChatRoomOptionsValidator : IValidateOptions<RedisChat
             failures.Add($"{nameof(RedisChatRoomOptions.OperationTimeout)} must be from 100 ms to 5 min (was {options.OperationTimeout}).");
         }
 
+        if (options.NodeId is { } node && !IsNodeId(node))
+        {
+            failures.Add($"{nameof(RedisChatRoomOptions.NodeId)} must be 1 to 100 letters, digits, '.', '_' or '-' (was '{node}').");
+        }
+
+        if (options.NodeLease < TimeSpan.FromSeconds(1) || options.NodeLease > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{nameof(RedisChatRoomOptions.NodeLease)} must be from 1 s to 5 min (was {options.NodeLease}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>Whether <paramref name="node"/> can name a node: it goes into key and channel names as it is.</summary>
+    internal static bool IsNodeId(string node)
+        => node.Length is > 0 and <= 100 && node.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

@@ -48,6 +48,10 @@ internal sealed class RedisGateway
         return pending.IsCompletedSuccessfully ? ValueTask.FromResult(pending.Result) : WaitAsync(pending, what, cancellationToken);
     }
 
+    /// <summary>Runs a Lua <paramref name="script"/> as <see cref="RunAsync"/> runs a command.</summary>
+    public ValueTask<RedisResult> ScriptAsync(string script, RedisKey[] keys, RedisValue[] values, string what, CancellationToken cancellationToken)
+        => RunAsync((script, keys, values), static (db, s) => db.ScriptEvaluateAsync(s.script, s.keys, s.values), what, cancellationToken);
+
     /// <summary>A failure reading what Redis holds: a value ChatRoom did not write, or wrote in a newer format.</summary>
     public ChatStoreException Corrupt(string problem) => new(Where, problem);
 

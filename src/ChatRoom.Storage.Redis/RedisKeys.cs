@@ -43,6 +43,38 @@ internal sealed class RedisKeys
     /// <summary>Hash: field the lockout key, value its encoded <see cref="Auth.LockoutState"/> (see <see cref="RedisLockoutStore"/>).</summary>
     public RedisKey Lockouts { get; }
 
+    /// <summary>Hash: the user's current session: <c>id</c>, <c>node</c>, <c>info</c> (the session as JSON) and <c>beat</c> (its last heartbeat, Unix ms).</summary>
+    public RedisKey Session(string user) => UserKey(user, "session");
+
+    /// <summary>Sorted set: member a user online anywhere, score their last heartbeat (Unix ms); the sweep reads the oldest.</summary>
+    public RedisKey Online => Prefix + "online";
+
+    /// <summary>Set: every node that has held a session since its lease last lapsed.</summary>
+    public RedisKey Nodes => Prefix + "nodes";
+
+    /// <summary>Set: the users whose session <paramref name="node"/> holds (the presence scripts build the same name).</summary>
+    public RedisKey NodeUsers(string node) => Prefix + "node-users:" + node;
+
+    /// <summary>String with a time to live: present while <paramref name="node"/> is alive (the presence scripts build the same name).</summary>
+    public RedisKey NodeLease(string node) => Prefix + "node:" + node;
+
+    /// <summary>
+    /// String with a time to live: the consent question <paramref name="requester"/> asked <paramref name="target"/>. The
+    /// requester's length comes first, so no two pairs of names make the same key.
+    /// </summary>
+    public RedisKey Consent(string requester, string target)
+    {
+        ArgumentNullException.ThrowIfNull(requester);
+        ArgumentNullException.ThrowIfNull(target);
+        return string.Concat(Prefix, "consent:", requester.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), ":{", requester, "}:", target);
+    }
+
+    /// <summary>Pub/sub channel: the signals for one node.</summary>
+    public RedisChannel NodeChannel(string node) => RedisChannel.Literal(Prefix + "bus:node:" + node);
+
+    /// <summary>Pub/sub channel: the signals for every node.</summary>
+    public RedisChannel AllNodesChannel => RedisChannel.Literal(Prefix + "bus:all");
+
     /// <summary>Why <paramref name="prefix"/> cannot be a key prefix, or null when it can.</summary>
     public static string? CheckPrefix(string? prefix) => prefix switch
     {

@@ -1,7 +1,11 @@
 using ChatRoom.Auth;
 using ChatRoom.Blocking;
+using ChatRoom.Cluster;
+using ChatRoom.Consent;
 using ChatRoom.Offline;
+using ChatRoom.Presence;
 using ChatRoom.Storage.Redis;
+using ChatRoom.Storage.Redis.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -39,7 +43,25 @@ public static class RedisServiceCollectionExtensions
         services.AddSingleton<IOfflineStore>(static provider => new RedisOfflineStore(Redis(provider), KeyPrefix(provider)));
         services.AddSingleton<IBlockListStore>(static provider => new RedisBlockListStore(Redis(provider), KeyPrefix(provider)));
         services.AddSingleton<ILockoutStore>(static provider => new RedisLockoutStore(Redis(provider), KeyPrefix(provider)));
+
+        // The cluster: presence and consent questions shared by every node, signals between nodes, this node's lease.
+        services.TryAddSingleton(static provider => new RedisGateway(Redis(provider), KeyPrefix(provider)));
+        services.TryAddSingleton(static provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<RedisChatRoomOptions>>().Value;
+            return new RedisClusterIdentity(options.NodeId ?? NewNodeId(), options.NodeLease);
+        });
+        services.AddSingleton<IPresenceService, RedisPresenceDirectory>();
+        services.AddSingleton<IConsentDirectory, RedisConsentDirectory>();
+        services.AddSingleton<IClusterBus, RedisClusterBus>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisClusterNode>());
         return services;
+    }
+
+    private static string NewNodeId()
+    {
+        var host = new string([.. Environment.MachineName.Where(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').Take(60)]);
+        return $"{(host.Length == 0 ? "node" : host)}-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
     }
 
     private static IConnectionMultiplexer Redis(IServiceProvider provider) => provider.GetRequiredService<IConnectionMultiplexer>();

@@ -1,0 +1,56 @@
+using ChatRoom.Cluster;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ChatRoom.Storage.Redis.Cluster;
+
+/// <summary>
+/// Signals between nodes over Redis pub/sub: a channel per node for what concerns one session, and one channel every
+/// node listens on. Pub/sub keeps nothing, which suits the signals: what must last is stored before it is signalled.
+/// </summary>
+internal sealed partial class RedisClusterBus : IClusterBus
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly ILogger _logger;
+
+    public RedisClusterBus(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, ILogger<RedisClusterBus> logger)
+    {
+        _redis = redis;
+        _keys = gateway.Keys;
+        NodeId = identity.NodeId;
+        _logger = logger;
+    }
+
+    public string NodeId { get; }
+
+    // A signal that cannot be sent is not an error for the command that caused it: what it carries is stored, or (a
+    // consent question) is refused as if the other side had gone.
+    public async ValueTask<bool> SendAsync(string node, ClusterSignal signal, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _redis.GetSubscriber().PublishAsync(_keys.NodeChannel(node), ClusterCodec.Encode(NodeId, signal)).ConfigureAwait(false) > 0;
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            SignalLost(_logger, ex, signal.GetType().Name, node);
+            return false;
+        }
+    }
+
+    public async ValueTask PublishAsync(ClusterSignal signal, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _redis.GetSubscriber().PublishAsync(_keys.AllNodesChannel, ClusterCodec.Encode(NodeId, signal)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            SignalLost(_logger, ex, signal.GetType().Name, "every node");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send {Signal} to {Node}; its sessions catch up when the link returns")]
+    private static partial void SignalLost(ILogger logger, Exception exception, string signal, string node);
+}
