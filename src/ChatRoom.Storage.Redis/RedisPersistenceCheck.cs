@@ -29,8 +29,9 @@ internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis
         {
             try
             {
-                var info = await server.InfoAsync("persistence").ConfigureAwait(false);
-                var aof = info.SelectMany(static g => g).FirstOrDefault(static p => p.Key == "aof_enabled").Value;
+                // Sent as a plain command: the library's InfoAsync is refused unless the whole connection is in admin mode.
+                var reply = await server.ExecuteAsync("INFO", "persistence").ConfigureAwait(false);
+                var aof = reply.ToString()?.Split('\n').Select(static l => l.Trim()).FirstOrDefault(static l => l.StartsWith("aof_enabled:", StringComparison.Ordinal))?["aof_enabled:".Length..];
                 if (aof is null)
                 {
                     LogUnknown(logger, server.EndPoint, "INFO persistence has no aof_enabled");
@@ -40,7 +41,7 @@ internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis
                     LogAppendOnlyOff(logger, server.EndPoint);
                 }
             }
-            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or RedisCommandException)
             {
                 LogUnknown(logger, server.EndPoint, ex.Message);
             }
