@@ -51,6 +51,7 @@ public static class RedisServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptions<RedisChatRoomOptions>>().Value;
             return new RedisClusterIdentity(options.NodeId ?? NewNodeId(), options.NodeLease);
         });
+        services.TryAddSingleton<RedisLinkState>();
         services.AddSingleton<IPresenceService, RedisPresenceDirectory>();
         services.AddSingleton<IConsentDirectory, RedisConsentDirectory>();
         services.AddSingleton<IClusterBus, RedisClusterBus>();

@@ -103,12 +103,17 @@ internal sealed class MessageRouter : IMessageRouter
             return new SendResult(SendOutcome.Queued, message);
         }
 
-        // Online on another node: that node offers it to the session as this one would have.
+        // Online on another node: that node offers it to the session as this one would have. When the signal cannot
+        // reach that node now, the session reads it from the store when its node catches up.
         if (session is null && _cluster.Clustered
             && await _presence.FindAsync(to, cancellationToken).ConfigureAwait(false) is { } elsewhere
-            && !_cluster.IsHere(elsewhere)
-            && await _cluster.Bus.SendAsync(elsewhere.Node!, new DeliverSignal(to, stored), cancellationToken).ConfigureAwait(false))
+            && !_cluster.IsHere(elsewhere))
         {
+            if (!await _cluster.Bus.SendAsync(elsewhere.Node!, new DeliverSignal(to, stored), cancellationToken).ConfigureAwait(false))
+            {
+                return new SendResult(SendOutcome.Queued, message);
+            }
+
             _events.Publish(new MessageDelivered(message.SentAt, message));
             return new SendResult(SendOutcome.Delivered, message);
         }

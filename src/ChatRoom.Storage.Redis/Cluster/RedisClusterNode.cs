@@ -17,6 +17,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private readonly RedisGateway _gateway;
     private readonly RedisClusterIdentity _identity;
     private readonly IClusterSignalHandler _handler;
+    private readonly RedisLinkState _link;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -25,8 +26,9 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
 
-    public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
+    public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, RedisLinkState link, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
     {
+        _link = link;
         _redis = redis;
         _gateway = gateway;
         _identity = identity;
@@ -38,6 +40,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _redis.ConnectionRestored += OnConnectionRestored;
+        _redis.ConnectionFailed += OnConnectionFailed;
         var subscriber = _redis.GetSubscriber();
 
         // One queue per channel: each is handled in order, one signal at a time (a node's signals to another keep their order).
@@ -53,6 +56,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _redis.ConnectionRestored -= OnConnectionRestored;
+        _redis.ConnectionFailed -= OnConnectionFailed;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _renewing.ConfigureAwait(false);
         try
@@ -108,10 +112,14 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         }
     }
 
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => _link.Lost();
+
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        _link.Restored();
         if (e.ConnectionType != ConnectionType.Subscription)
         {
+            _ = RenewLeaseAsync();
             return;
         }
 

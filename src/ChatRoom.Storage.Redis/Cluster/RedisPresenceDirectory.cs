@@ -81,9 +81,11 @@ internal sealed class RedisPresenceDirectory : IPresenceService
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
     private readonly RedisClusterIdentity _node;
+    private readonly RedisLinkState _link;
 
-    public RedisPresenceDirectory(RedisGateway redis, RedisClusterIdentity node, TimeProvider time, IOptionsMonitor<ChatRoomOptions> options)
+    public RedisPresenceDirectory(RedisGateway redis, RedisClusterIdentity node, RedisLinkState link, TimeProvider time, IOptionsMonitor<ChatRoomOptions> options)
     {
+        _link = link;
         _redis = redis;
         _node = node;
         _time = time;
@@ -154,6 +156,12 @@ internal sealed class RedisPresenceDirectory : IPresenceService
 
     public async ValueTask<IReadOnlyList<SessionInfo>> SweepAsync(CancellationToken cancellationToken = default)
     {
+        // Heartbeats and leases could not be recorded while Redis was away: give them time to be renewed.
+        if (!_link.MaySweep)
+        {
+            return [];
+        }
+
         var now = _time.GetUtcNow();
         var cutoff = Milliseconds(now - _options.CurrentValue.HeartbeatTimeout);
         var result = await _redis.ScriptAsync(

@@ -82,6 +82,22 @@ public sealed class CrossNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_whose_signal_finds_the_other_node_not_listening_is_queued_and_follows_when_it_catches_up()
+    {
+        await A.OnlineAsync("seas");
+        var columbia = await B.OnlineAsync("columbia");
+
+        _nodes.Unreachable = true;
+        var result = await A.Get<IMessageRouter>().SendAsync("seas", "columbia", "while away");
+        _nodes.Unreachable = false;
+
+        Assert.Equal(SendOutcome.Queued, result.Outcome);
+        Assert.Empty(B.MessagesFor(columbia));
+        await B.Get<IClusterSignalHandler>().ResynchronizeAsync();
+        Assert.Equal("while away", Assert.Single(B.MessagesFor(columbia)).Message.Text);
+    }
+
+    [Fact]
     public async Task A_later_message_after_a_lost_signal_brings_both_in_order()
     {
         await A.OnlineAsync("seas");

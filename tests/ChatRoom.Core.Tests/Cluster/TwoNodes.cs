@@ -39,6 +39,9 @@ internal sealed class TwoNodes : IDisposable
     /// <summary>While true, signals are lost on the way.</summary>
     public bool Dropping { get; set; }
 
+    /// <summary>While true, the other node is not listening: sends report that nobody received them.</summary>
+    public bool Unreachable { get; set; }
+
     public List<ClusterSignal> Sent { get; } = [];
 
     public void Dispose()
@@ -56,7 +59,7 @@ internal sealed class TwoNodes : IDisposable
         public async ValueTask<bool> SendAsync(string node, ClusterSignal signal, CancellationToken cancellationToken = default)
         {
             cluster.Sent.Add(signal);
-            if (cluster.Node(node) is not { } target)
+            if (cluster.Unreachable || cluster.Node(node) is not { } target)
             {
                 return false;
             }
