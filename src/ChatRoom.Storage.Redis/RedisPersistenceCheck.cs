@@ -5,10 +5,11 @@ using StackExchange.Redis;
 namespace ChatRoom.Storage.Redis;
 
 /// <summary>
-/// At start, asks each Redis server whether its append-only file is on and warns once when it is not: without it, what a
-/// node acknowledged since Redis's last snapshot is lost when Redis stops. Uses INFO, not CONFIG GET, because managed
-/// Redis services often forbid CONFIG and StackExchange.Redis runs it only in admin mode; when INFO is refused or Redis
-/// is down, it says so at debug level and the node goes on. The check runs beside the start, never delaying it.
+/// At start, asks each Redis server (<c>CONFIG GET appendonly</c>) whether its append-only file is on and warns once when
+/// it is not: without it, what a node acknowledged since Redis's last snapshot is lost when Redis stops. StackExchange.Redis
+/// sends CONFIG (and INFO) only in admin mode, so the check makes a short-lived admin connection of its own instead of
+/// opening admin commands on the shared one. When Redis is down or refuses CONFIG (managed services often do), it says
+/// so at debug level and the node goes on. The check runs beside the start, never delaying it.
 /// </summary>
 internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis, ILogger<RedisPersistenceCheck> logger) : IHostedService
 {
@@ -25,26 +26,40 @@ internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis
     /// <summary>Whether each server runs with the append-only file; logs what it finds. Never throws.</summary>
     internal async Task CheckAsync()
     {
-        foreach (var server in redis.GetServers())
+        var configuration = ConfigurationOptions.Parse(redis.Configuration);
+        configuration.AllowAdmin = true;
+        configuration.AbortOnConnectFail = true; // one attempt; the shared connection does the retrying
+        configuration.ClientName = "chatroom-persistence-check";
+        try
         {
-            try
+            var admin = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+            await using (admin.ConfigureAwait(false))
             {
-                // Sent as a plain command: the library's InfoAsync is refused unless the whole connection is in admin mode.
-                var reply = await server.ExecuteAsync("INFO", "persistence").ConfigureAwait(false);
-                var aof = reply.ToString()?.Split('\n').Select(static l => l.Trim()).FirstOrDefault(static l => l.StartsWith("aof_enabled:", StringComparison.Ordinal))?["aof_enabled:".Length..];
-                if (aof is null)
+                foreach (var server in admin.GetServers())
                 {
-                    LogUnknown(logger, server.EndPoint, "INFO persistence has no aof_enabled");
-                }
-                else if (aof != "1")
-                {
-                    LogAppendOnlyOff(logger, server.EndPoint);
+                    try
+                    {
+                        var values = await server.ConfigGetAsync("appendonly").ConfigureAwait(false);
+                        var appendOnly = values.FirstOrDefault(static p => p.Key == "appendonly").Value;
+                        if (appendOnly is null)
+                        {
+                            LogUnknown(logger, server.EndPoint, "CONFIG GET appendonly returned nothing");
+                        }
+                        else if (!appendOnly.Equals("yes", StringComparison.OrdinalIgnoreCase))
+                        {
+                            LogAppendOnlyOff(logger, server.EndPoint);
+                        }
+                    }
+                    catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+                    {
+                        LogUnknown(logger, server.EndPoint, ex.Message);
+                    }
                 }
             }
-            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or RedisCommandException)
-            {
-                LogUnknown(logger, server.EndPoint, ex.Message);
-            }
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            LogUnreachable(logger, ex.Message);
         }
     }
 
@@ -54,4 +69,7 @@ internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Could not tell whether Redis {Server} persists: {Reason}")]
     private static partial void LogUnknown(ILogger logger, System.Net.EndPoint server, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Could not tell whether Redis persists: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string reason);
 }

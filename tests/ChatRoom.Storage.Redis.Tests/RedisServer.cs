@@ -86,7 +86,7 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
             throw new InvalidOperationException("The Redis server is running already.");
         }
 
-        var start = new ProcessStartInfo(FindBinary())
+        var start = new ProcessStartInfo(FindBinary(Environment.GetEnvironmentVariable("CHATROOM_REDIS_SERVER"), Environment.GetEnvironmentVariable("PATH")))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -174,9 +174,9 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static string FindBinary()
+    /// <summary>The redis-server to run: <paramref name="configured"/> when set, else the first on <paramref name="path"/>; throws saying how to install one.</summary>
+    internal static string FindBinary(string? configured, string? path)
     {
-        var configured = Environment.GetEnvironmentVariable("CHATROOM_REDIS_SERVER");
         if (!string.IsNullOrEmpty(configured))
         {
             return File.Exists(configured)
@@ -184,7 +184,7 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
                 : throw new InvalidOperationException($"CHATROOM_REDIS_SERVER is {configured}, which does not exist. Run tools/redis/install.sh, or point it at a redis-server.");
         }
 
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var folder in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(folder, "redis-server");
             if (File.Exists(candidate))
