@@ -28,8 +28,9 @@ public sealed class RedisChatRoomOptions
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// This node's name in the cluster: letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, at most 100. Two running nodes must
-    /// not share one. Default: null, which makes one from the host name, the process id and a random part.
+    /// This node's name in the cluster: letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, at most 100. Each start adds a
+    /// random part after a dot, so a restarted node is a new member and the sessions of its previous run end when that
+    /// run's lease lapses. Default: null, the host name and the process id.
     /// </summary>
     public string? NodeId { get; set; }
 

@@ -49,7 +49,10 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton(static provider =>
         {
             var options = provider.GetRequiredService<IOptions<RedisChatRoomOptions>>().Value;
-            return new RedisClusterIdentity(options.NodeId ?? NewNodeId(), options.NodeLease);
+            // Each run is a member of its own: a restarted node must not inherit the sessions its previous run held,
+            // which end when that run's lease lapses.
+            var run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+            return new RedisClusterIdentity($"{options.NodeId ?? DefaultNodeName()}.{run}", options.NodeLease);
         });
         services.TryAddSingleton<RedisLinkState>();
         services.AddSingleton<IPresenceService, RedisPresenceDirectory>();
@@ -59,10 +62,10 @@ public static class RedisServiceCollectionExtensions
         return services;
     }
 
-    private static string NewNodeId()
+    private static string DefaultNodeName()
     {
         var host = new string([.. Environment.MachineName.Where(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').Take(60)]);
-        return $"{(host.Length == 0 ? "node" : host)}-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
+        return $"{(host.Length == 0 ? "node" : host)}-{Environment.ProcessId}";
     }
 
     private static IConnectionMultiplexer Redis(IServiceProvider provider) => provider.GetRequiredService<IConnectionMultiplexer>();

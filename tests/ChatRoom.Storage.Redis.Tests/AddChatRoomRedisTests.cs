@@ -12,12 +12,27 @@ namespace ChatRoom.Storage.Redis.Tests;
 
 public sealed class AddChatRoomRedisTests(RedisServer server) : IClassFixture<RedisServer>
 {
+    [Fact]
+    public async Task Each_start_of_a_named_node_is_a_new_member_of_the_cluster()
+    {
+        var first = new ServiceCollection().AddChatRoomCore().AddChatRoomRedis(server.Configuration, o => o.NodeId = "node-a");
+        var second = new ServiceCollection().AddChatRoomCore().AddChatRoomRedis(server.Configuration, o => o.NodeId = "node-a");
+        await using var one = first.BuildServiceProvider();
+        await using var two = second.BuildServiceProvider();
+
+        var ids = new[] { one, two }.Select(p => p.GetRequiredService<ChatRoom.Cluster.IClusterBus>().NodeId).ToList();
+
+        Assert.All(ids, id => Assert.Matches("^node-a\\.[0-9a-f]{6}$", id));
+        Assert.NotEqual(ids[0], ids[1]);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task The_Redis_stores_replace_the_in_memory_ones_whether_added_before_or_after_the_core(bool redisFirst)
     {
-        var services = new ServiceCollection();
+        // The cluster's hosted service drives the session engine, which needs users.
+        var services = new ServiceCollection().AddChatRoomCredentials([]);
         var prefix = RedisServer.NewKeyPrefix();
         if (redisFirst)
         {
