@@ -148,19 +148,33 @@ internal sealed class MessageRouter : IMessageRouter
     internal async ValueTask<(int Sent, int Skipped)> PostBroadcastHereAsync(ChatMessage message, CancellationToken cancellationToken)
     {
         var notice = new MessageNotice(message, FromOfflineStore: false);
-        int sent = 0, skipped = 0;
+        var recipients = new List<ChatSession>(_sessions.Count);
         foreach (var session in _sessions.All)
         {
-            if (string.Equals(session.User, message.From, StringComparison.Ordinal))
+            if (!string.Equals(session.User, message.From, StringComparison.Ordinal))
             {
-                continue;
+                recipients.Add(session);
             }
+        }
 
-            if (await _blacklist.HasBlockedAsync(session.User, message.From, cancellationToken).ConfigureAwait(false))
+        // Every block check is asked before any answer is awaited: a remote store answers them together, not one
+        // round trip per recipient; a local one has answered each already.
+        var checks = new ValueTask<bool>[recipients.Count];
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            #pragma warning disable CA2012 // Kept to await below, each exactly once.
+            checks[i] = _blacklist.HasBlockedAsync(recipients[i].User, message.From, cancellationToken);
+            #pragma warning restore CA2012
+        }
+
+        int sent = 0, skipped = 0;
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            if (await checks[i].ConfigureAwait(false))
             {
                 skipped++;
             }
-            else if (session.Post(notice) == PostOutcome.Queued)
+            else if (recipients[i].Post(notice) == PostOutcome.Queued)
             {
                 sent++;
             }
@@ -173,12 +187,21 @@ internal sealed class MessageRouter : IMessageRouter
     // but the sender and those who blocked the sender (counting blockers would tell the sender when one logs in).
     private async ValueTask<int> CountRecipientsElsewhereAsync(string from, CancellationToken cancellationToken)
     {
-        var count = 0;
+        var checks = new List<ValueTask<bool>>();
         foreach (var other in await _presence.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!_cluster.IsHere(other)
-                && !string.Equals(other.User, from, StringComparison.Ordinal)
-                && !await _blacklist.HasBlockedAsync(other.User, from, cancellationToken).ConfigureAwait(false))
+            if (!_cluster.IsHere(other) && !string.Equals(other.User, from, StringComparison.Ordinal))
+            {
+                #pragma warning disable CA2012 // Kept to await below, each exactly once.
+                checks.Add(_blacklist.HasBlockedAsync(other.User, from, cancellationToken));
+                #pragma warning restore CA2012
+            }
+        }
+
+        var count = 0;
+        foreach (var check in checks)
+        {
+            if (!await check.ConfigureAwait(false))
             {
                 count++;
             }

@@ -134,13 +134,23 @@ internal sealed class SessionManager : ISessionManager
     public async ValueTask<IReadOnlyList<string>> GetOnlineUsersAsync(ChatSession viewer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(viewer);
-        var visible = new List<string>();
-        foreach (var other in await _presence.ListAsync(cancellationToken).ConfigureAwait(false))
+        // Every check is asked before any answer is awaited, so a remote store answers them together.
+        var others = await _presence.ListAsync(cancellationToken).ConfigureAwait(false);
+        var checks = new ValueTask<bool>[others.Count];
+        for (var i = 0; i < others.Count; i++)
+        {
+            #pragma warning disable CA2012 // Kept to await below, each exactly once.
+            checks[i] = _blacklist.HasBlockedAsync(others[i].User, viewer.User, cancellationToken);
+            #pragma warning restore CA2012
+        }
+
+        var visible = new List<string>(others.Count);
+        for (var i = 0; i < others.Count; i++)
         {
             // Someone who blocked you does not show as online to you.
-            if (!await _blacklist.HasBlockedAsync(other.User, viewer.User, cancellationToken).ConfigureAwait(false))
+            if (!await checks[i].ConfigureAwait(false))
             {
-                visible.Add(other.User);
+                visible.Add(others[i].User);
             }
         }
 
