@@ -445,7 +445,10 @@ public sealed class ChatClient : IChatClient
         var started = _options.TimeProvider.GetTimestamp();
         while (true)
         {
-            var link = await ConnectedLinkAsync(command.Name, cancellationToken).ConfigureAwait(false);
+            // The usual case, connected, costs no wait and no allocation here.
+            var link = Volatile.Read(ref _relinked) is null && Volatile.Read(ref _link) is { Ended: false } connected
+                ? connected
+                : await ConnectedLinkAsync(command.Name, cancellationToken).ConfigureAwait(false);
             var left = _options.RequestTimeout - _options.TimeProvider.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
@@ -772,6 +775,7 @@ public sealed class ChatClient : IChatClient
             _relinked = null;
         }
 
+        StopHeartbeats();
         relinked?.TrySetException(new ChatConnectionException($"the connection is closed ({reason})"));
         _notices.Writer.TryComplete();
     }

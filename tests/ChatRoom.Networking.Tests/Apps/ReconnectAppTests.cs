@@ -73,6 +73,16 @@ public sealed class ReconnectAppTests
         Assert.DoesNotContain(client.Lines, l => l.StartsWith("* reconnected", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Help_says_how_to_name_several_servers_and_how_long_to_reconnect()
+    {
+        await using var client = AppProcess.Client("--help");
+
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.Contains(client.Lines, l => l.Contains("HOST PORT, or one or more HOST:PORT", StringComparison.Ordinal));
+        Assert.Contains(client.Lines, l => l.Contains("--reconnect-for", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("localhost:")]
     [InlineData("localhost:70000")]
