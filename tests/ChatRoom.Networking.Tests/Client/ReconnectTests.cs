@@ -2,6 +2,7 @@ using System.Net;
 using ChatRoom.Auth;
 using ChatRoom.Client;
 using ChatRoom.Offline;
+using ChatRoom.Protocol;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,6 +68,23 @@ public sealed class ReconnectTests
                 await a.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_server_that_shuts_down_sends_its_clients_to_another_node()
+    {
+        var store = new InMemoryOfflineStore();
+        await using var b = await StartAsync(store);
+        var a = await StartAsync(store);
+        await using var columbia = await ChatClient.ConnectAsync(Reconnecting(b, At(a), At(b)));
+        var inbox = await LogInAsync(columbia, "columbia");
+
+        await a.DisposeAsync();
+
+        Assert.Equal("shutdown", (await inbox.WaitForAsync<ByeNotice>()).Reason);
+        Assert.Equal("shutdown", (await inbox.WaitForAsync<ReconnectingNotice>()).Reason);
+        Assert.Equal($"127.0.0.1:{b.Port}", (await inbox.WaitForAsync<ReconnectedNotice>()).Server);
+        Assert.Equal(["columbia"], await columbia.GetOnlineUsersAsync());
     }
 
     [Fact]
