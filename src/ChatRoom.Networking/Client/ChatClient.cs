@@ -68,6 +68,7 @@ public sealed class ChatClient : IChatClient
         // Bounded: when the application stops reading, the receive loop waits, TCP pushes back, and memory stays flat.
         _notices = Channel.CreateBounded<SessionNotice>(new BoundedChannelOptions(options.NoticeBufferCapacity)
         {
+            // The current link's receive loop and, between links, the reconnect loop.
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
