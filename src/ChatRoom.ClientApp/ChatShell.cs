@@ -167,11 +167,23 @@ internal sealed class ChatShell
         ConsentRefusedNotice r => $"* {ConsentText.Describe(r.Target, r.Reason)}",
         DisplacedNotice d => $"! you logged in from {d.NewAddress}; this session is closed",
         ByeNotice b => $"! server: {Printable(b.Text)}",
+        ReconnectingNotice { Attempt: 1 } r => $"! lost the server ({r.Reason}); reconnecting",
+        ReconnectedNotice r => $"* reconnected to {r.Server}",
+        ReconnectRefusedNotice r => $"! cannot log in again: {Describe(r.Result)}",
         DisconnectedNotice d => d.Reason is "logout" or "disposed" ? null : $"! disconnected ({d.Reason})",
         _ => null,
     };
 
-    /// <summary>The exit code a console client should end with after <paramref name="notice"/>: 0 after logout, 4 when displaced, 5 when the server went away.</summary>
+    // Why a login that worked before is refused on reconnect.
+    private static string Describe(LoginResult refused) => refused switch
+    {
+        LoginInvalid => "the server no longer accepts your password",
+        LoginLocked l => $"your name is locked for {Math.Ceiling(l.Remaining.TotalSeconds)} s",
+        LoginAddressLocked a => $"your address is locked for {Math.Ceiling(a.Remaining.TotalSeconds)} s",
+        _ => "the server refused the login",
+    };
+
+    /// <summary>The exit code a console client should end with after <paramref name="notice"/>: 0 after logout, 4 when displaced, 5 when the server went away (and reconnecting gave up or was refused).</summary>
     public static int ExitCodeFor(DisconnectedNotice notice)
     {
         ArgumentNullException.ThrowIfNull(notice);

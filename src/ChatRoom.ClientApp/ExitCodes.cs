@@ -20,6 +20,6 @@ internal static class ExitCodes
     /// <summary>The same user logged in elsewhere.</summary>
     public const int Displaced = 4;
 
-    /// <summary>The server closed the connection or went away.</summary>
+    /// <summary>The server closed the connection or went away, and reconnecting (when on) gave up or was refused.</summary>
     public const int ServerGone = 5;
 }

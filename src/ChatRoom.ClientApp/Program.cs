@@ -19,8 +19,16 @@ var goodbyeWait = TimeSpan.FromSeconds(5);
 // private chats go through the server once it expires (peers refuse an expired pin).
 var peerCertificateLifetime = TimeSpan.FromDays(1);
 
-var host = new Argument<string>("host") { Description = "the server's host name or address" };
-var port = new Argument<int>("port") { Description = "the server's port" };
+var servers = new Argument<string[]>("server")
+{
+    Description = "the server: HOST PORT, or one or more HOST:PORT (nodes of one cluster) tried in order, and in turn when reconnecting",
+    Arity = ArgumentArity.OneOrMore,
+};
+var reconnectFor = new Option<double>("--reconnect-for")
+{
+    Description = "after losing the server, how many seconds to keep trying to log in again, with backoff, at the next server (0: do not reconnect)",
+    DefaultValueFactory = _ => 300,
+};
 var heartbeat = new Option<double?>("--heartbeat-interval") { Description = "seconds between heartbeats (default: as the server asks)" };
 var peerPort = new Option<int>("--p2p-port") { Description = "port to accept private chats on (default: a free one)" };
 var peerAddress = new Option<string?>("--p2p-address") { Description = "address to accept private chats on and to give peers (default: every address; peers use the one the server sees)" };
@@ -28,7 +36,7 @@ var tls = new Option<bool>("--tls") { Description = "speak TLS to the server, ch
 var tlsCa = new Option<FileInfo?>("--tls-ca") { Description = "speak TLS, checking the server's certificate against this CA certificate file (PEM or DER)" };
 var tlsPin = new Option<string?>("--tls-pin") { Description = "speak TLS, accepting only the server certificate with this SHA-256 fingerprint" };
 var tlsInsecure = new Option<bool>("--tls-insecure") { Description = "speak TLS but accept any certificate: for local tests only" };
-var root = new RootCommand("ChatRoom console client") { host, port, heartbeat, peerPort, peerAddress, tls, tlsCa, tlsPin, tlsInsecure };
+var root = new RootCommand("ChatRoom console client") { servers, reconnectFor, heartbeat, peerPort, peerAddress, tls, tlsCa, tlsPin, tlsInsecure };
 var parsed = root.Parse(args);
 if (CommandLineErrors.Report(parsed) is { } badUsage)
 {
@@ -42,6 +50,19 @@ root.SetAction(async (result, cancellationToken) =>
     if (listenAddress is not null && !IPAddress.TryParse(listenAddress, out bindAddress))
     {
         Console.Error.WriteLine($"error: --p2p-address must be an IP address (was {listenAddress})");
+        return ExitCodes.BadUsage;
+    }
+
+    if (ServerAddresses.Parse(result.GetValue(servers)!, out var serverError) is not { } serverList)
+    {
+        Console.Error.WriteLine($"error: {serverError}");
+        return ExitCodes.BadUsage;
+    }
+
+    var reconnectSeconds = result.GetValue(reconnectFor);
+    if (reconnectSeconds is < 0 or > 86_400 || double.IsNaN(reconnectSeconds))
+    {
+        Console.Error.WriteLine($"error: --reconnect-for must be from 0 to 86400 seconds (was {reconnectSeconds})");
         return ExitCodes.BadUsage;
     }
 
@@ -70,8 +91,10 @@ root.SetAction(async (result, cancellationToken) =>
     await using var services = new ServiceCollection()
         .AddChatRoomClient(o => o with
         {
-            Host = result.GetValue(host)!,
-            Port = result.GetValue(port),
+            Servers = serverList,
+
+            // A node that dies, a restart or a rolling upgrade: log in again elsewhere rather than leave the person stranded.
+            Reconnect = reconnectSeconds > 0 ? new ChatClientReconnectOptions { GiveUpAfter = TimeSpan.FromSeconds(reconnectSeconds) } : null,
             HeartbeatInterval = result.GetValue(heartbeat) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             PeerPort = listener.Port,
             PeerAddress = listenAddress,
@@ -97,7 +120,6 @@ root.SetAction(async (result, cancellationToken) =>
         return ExitCodes.BadUsage;
     }
 
-    var options = factory.Options;
     await using var transport = new TcpPeerTransport(requireTls: useTls, TimeProvider.System);
 
     ChatClient client;
@@ -114,7 +136,7 @@ root.SetAction(async (result, cancellationToken) =>
     await using (client)
     {
         var terminal = new Terminal();
-        terminal.WriteLine($"connected to {client.ServerHello.ServerName} at {options.Host}:{options.Port}");
+        terminal.WriteLine($"connected to {client.ServerHello.ServerName} at {client.Server}");
         if (!await LogInAsync(client, terminal, cancellationToken))
         {
             return ExitCodes.NotLoggedIn;
@@ -150,8 +172,10 @@ root.SetAction(async (result, cancellationToken) =>
             }
             catch (Exception ex) when (ex is ChatConnectionException or ChatProtocolException or ArgumentException)
             {
+                // A lost connection ends the session through the notices (after reconnecting, if on, gave up): until
+                // then the next line may well go through.
                 terminal.WriteLine($"! {ex.Message}");
-                if (ex is ChatConnectionException)
+                if (line is null)
                 {
                     return ChatShell.ExitCodeFor(await disconnected);
                 }

@@ -172,6 +172,7 @@ public sealed class ChatShellTests
     [InlineData("displaced", 4)]
     [InlineData("shutdown", 5)]
     [InlineData("connection-lost", 5)]
+    [InlineData("login-refused", 5)]
     public void Exit_codes_follow_how_the_session_ended(string reason, int code)
     {
         Assert.Equal(code, ChatShell.ExitCodeFor(new DisconnectedNotice(reason)));

@@ -1,3 +1,4 @@
+using System.Net;
 using ChatRoom.Sessions;
 
 namespace ChatRoom.Client;
@@ -5,11 +6,30 @@ namespace ChatRoom.Client;
 /// <summary>Settings of a <see cref="ChatClient"/>. Use <c>with</c> to derive variations.</summary>
 public sealed record ChatClientOptions
 {
-    /// <summary>The server's host name or address. Default <c>localhost</c>.</summary>
+    // A cluster has a handful of nodes; a longer list is a mistake (a pasted file), and each entry costs a connect timeout.
+    private const int MaxServers = 64;
+
+    /// <summary>The server's host name or address, when <see cref="Servers"/> is empty. Default <c>localhost</c>.</summary>
     public string Host { get; init; } = "localhost";
 
-    /// <summary>The server's port. Default 5566.</summary>
+    /// <summary>The server's port, when <see cref="Servers"/> is empty. Default 5566.</summary>
     public int Port { get; init; } = 5566;
+
+    /// <summary>
+    /// Several servers (nodes of one cluster) to connect to, instead of <see cref="Host"/> and <see cref="Port"/>. A connect
+    /// tries them in the order given, each within <see cref="ConnectTimeout"/>, and takes the first that greets; a reconnect
+    /// (see <see cref="Reconnect"/>) starts with another one than the server just lost. Order the list to spread clients
+    /// (a load balancer in front of the nodes needs one address). Default empty: the one server at <see cref="Host"/>:<see cref="Port"/>.
+    /// </summary>
+    public IReadOnlyList<DnsEndPoint> Servers { get; init; } = [];
+
+    /// <summary>
+    /// Whether, and how, to reconnect after the connection to a logged-in session is lost (the network, a node that died,
+    /// <c>bye shutdown</c> or <c>bye expired</c>): the client logs in again with the same credentials, at another of
+    /// <see cref="Servers"/> where there are several, and carries on as the same <see cref="IChatClient"/>. Default null:
+    /// no reconnecting, so <see cref="IChatClient.Notices"/> ends at the first lost connection, as it always has.
+    /// </summary>
+    public ChatClientReconnectOptions? Reconnect { get; init; }
 
     /// <summary>How often to send heartbeats after login; null follows the interval the server announces. Default null.</summary>
     public TimeSpan? HeartbeatInterval { get; init; }
@@ -76,6 +96,10 @@ public sealed record ChatClientOptions
     /// <summary>The clock for heartbeats and timeouts. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>The servers a connect tries, in order: <see cref="Servers"/>, or else <see cref="Host"/>:<see cref="Port"/>.</summary>
+    /// <exception cref="ArgumentException">The host is empty or the port out of range.</exception>
+    public IReadOnlyList<DnsEndPoint> GetServers() => Servers is { Count: > 0 } servers ? servers : [new DnsEndPoint(Host, Port)];
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -88,6 +112,22 @@ public sealed record ChatClientOptions
         {
             throw new ArgumentException($"{nameof(Port)} must be from 1 to 65535 (was {Port}).", nameof(Port));
         }
+
+        ArgumentNullException.ThrowIfNull(Servers);
+        foreach (var server in Servers)
+        {
+            if (server is null || string.IsNullOrWhiteSpace(server.Host) || server.Port is < 1 or > 65535)
+            {
+                throw new ArgumentException($"{nameof(Servers)}: each needs a host and a port from 1 to 65535 (was '{server}').", nameof(Servers));
+            }
+        }
+
+        if (Servers.Count > MaxServers)
+        {
+            throw new ArgumentException($"{nameof(Servers)}: at most {MaxServers} (was {Servers.Count}).", nameof(Servers));
+        }
+
+        Reconnect?.Validate();
 
         if (HeartbeatInterval is { } beat && beat <= TimeSpan.Zero)
         {

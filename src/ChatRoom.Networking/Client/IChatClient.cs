@@ -27,7 +27,9 @@ public interface IChatClient : IAsyncDisposable
     /// server lets it go; otherwise the application calls <see cref="Acknowledge(MessageNotice)"/>. A message the server
     /// hands over again (after a lost connection) that this stream has already handed over is acknowledged again and not
     /// shown twice. Up to <see cref="ChatClientOptions.NoticeBufferCapacity"/> notices wait here; beyond that the client
-    /// stops reading from the server until the application catches up.
+    /// stops reading from the server until the application catches up. With <see cref="ChatClientOptions.Reconnect"/>, a lost
+    /// connection shows as <see cref="ReconnectingNotice"/>s and then <see cref="ReconnectedNotice"/>, and the stream goes on;
+    /// it ends only when reconnecting gives up or is refused.
     /// </summary>
     IAsyncEnumerable<SessionNotice> Notices { get; }
 

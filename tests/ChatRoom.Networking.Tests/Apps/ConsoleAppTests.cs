@@ -40,7 +40,8 @@ public sealed class ConsoleAppTests
     {
         var (server, port) = await AppProcess.StartServerAsync();
         await using var _ = server;
-        await using var client = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Without reconnecting: a client that would reconnect keeps trying (ReconnectAppTests).
+        await using var client = AppProcess.Client("127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--reconnect-for", "0");
         await client.LogInAsync("seas");
 
         server.Terminate();
