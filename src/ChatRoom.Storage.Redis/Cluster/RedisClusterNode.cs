@@ -13,6 +13,14 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// </summary>
 internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposable
 {
+    // KEYS: the node's lease, the nodes set. ARGV: node, lease ms. Being in the set is what brings signals for every
+    // node here (RedisClusterBus publishes on each member's channel); a sweep that finds the lease lapsed removes it.
+    private const string RenewScript = """
+        redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return 0
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisGateway _gateway;
     private readonly RedisClusterIdentity _identity;
@@ -21,7 +29,6 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _mine;
-    private ChannelMessageQueue? _all;
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
 
@@ -40,11 +47,10 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         _redis.ConnectionRestored += OnConnectionRestored;
         var subscriber = _redis.GetSubscriber();
 
-        // One queue per channel: each is handled in order, one signal at a time (a node's signals to another keep their order).
+        // One channel, one queue, handled one signal at a time: a node's signals to this one keep their order, whether
+        // sent here alone or to every node (see RedisClusterBus).
         _mine = await subscriber.SubscribeAsync(_gateway.Keys.NodeChannel(_identity.NodeId)).ConfigureAwait(false);
         _mine.OnMessage(HandleAsync);
-        _all = await subscriber.SubscribeAsync(_gateway.Keys.AllNodesChannel).ConfigureAwait(false);
-        _all.OnMessage(HandleAsync);
         await RenewLeaseAsync().ConfigureAwait(false);
         _renewing = RenewLoopAsync(_stopping.Token);
         NodeStarted(_logger, _identity.NodeId, _identity.Lease.TotalSeconds);
@@ -60,11 +66,6 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             if (_mine is not null)
             {
                 await _mine.UnsubscribeAsync().ConfigureAwait(false);
-            }
-
-            if (_all is not null)
-            {
-                await _all.UnsubscribeAsync().ConfigureAwait(false);
             }
 
             // Gone at once rather than after the lease: any session left here is swept now, not seconds later.
@@ -154,7 +155,11 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     {
         try
         {
-            await _gateway.Database.StringSetAsync(_gateway.Keys.NodeLease(_identity.NodeId), 1, _identity.Lease).ConfigureAwait(false);
+            var keys = _gateway.Keys;
+            await _gateway.Database.ScriptEvaluateAsync(
+                RenewScript,
+                [keys.NodeLease(_identity.NodeId), keys.Nodes],
+                [_identity.NodeId, (long)_identity.Lease.TotalMilliseconds]).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _leaseFailing, 0) == 1)
             {
                 LeaseRenewed(_logger, _identity.NodeId);

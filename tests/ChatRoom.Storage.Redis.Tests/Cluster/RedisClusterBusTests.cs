@@ -118,7 +118,7 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         var publisher = (await _kit.ConnectAsync()).GetSubscriber();
 
         Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.NodeChannel("node-b"), "{not a signal"));
-        Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.AllNodesChannel, new byte[] { 0xFF, 0x00, 0x7B }));
+        Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.NodeChannel("node-b"), new byte[] { 0xFF, 0x00, 0x7B }));
         Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.NodeChannel("node-b"), ClusterCodec.Encode("node-x", new PresenceSignal("good"))));
 
         Assert.Equal(new PresenceSignal("good"), await b.Handler.NextAsync());
@@ -157,6 +157,25 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
 
         Assert.False(await _kit.Raw.KeyExistsAsync(lease));
         Assert.False(await b.Bus.SendAsync("node-b", new PresenceSignal("gone")));
+    }
+
+    [Fact]
+    public async Task A_node_swept_out_after_its_lease_lapsed_hears_signals_for_all_again_after_its_next_renewal()
+    {
+        var time = new FakeTimeProvider();
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        Assert.Contains("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
+        await _kit.Raw.KeyDeleteAsync(_kit.Keys.NodeLease("node-b"));
+        await (await _kit.PresenceAsync("node-a")).SweepAsync();
+        Assert.DoesNotContain("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        await WaitForAsync(() => _kit.MembersAsync(_kit.Keys.Nodes), static nodes => nodes.Contains("node-b"));
+
+        await a.Bus.PublishAsync(new PresenceSignal("again"));
+        Assert.Equal(new PresenceSignal("again"), await b.Handler.NextAsync());
+        Assert.True(await _kit.Raw.KeyExistsAsync(_kit.Keys.NodeLease("node-b")));
     }
 
     [Fact]
