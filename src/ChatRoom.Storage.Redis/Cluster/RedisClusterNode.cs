@@ -49,8 +49,20 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
         // One channel, one queue, handled one signal at a time: a node's signals to this one keep their order, whether
         // sent here alone or to every node (see RedisClusterBus).
-        _mine = await subscriber.SubscribeAsync(_gateway.Keys.NodeChannel(_identity.NodeId)).ConfigureAwait(false);
+        // Registered without waiting for Redis, so a node starts while Redis is down (the connection subscribes it when
+        // it connects); a failed awaited subscribe would leave the queue registered but lost to us. The ping travels on
+        // the subscription connection after the subscribe, so when Redis is up the node listens once it answers.
+        _mine = await subscriber.SubscribeAsync(_gateway.Keys.NodeChannel(_identity.NodeId), CommandFlags.FireAndForget).ConfigureAwait(false);
         _mine.OnMessage(HandleAsync);
+        try
+        {
+            await subscriber.PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            NotListening(_logger, ex, _identity.NodeId);
+        }
+
         await RenewLeaseAsync().ConfigureAwait(false);
         _renewing = RenewLoopAsync(_stopping.Token);
         NodeStarted(_logger, _identity.NodeId, _identity.Lease.TotalSeconds);
@@ -174,6 +186,9 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} started while Redis is away; it listens for signals when Redis returns")]
+    private static partial void NotListening(ILogger logger, Exception exception, string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} joined (lease {LeaseSeconds} s)")]
     private static partial void NodeStarted(ILogger logger, string node, double leaseSeconds);

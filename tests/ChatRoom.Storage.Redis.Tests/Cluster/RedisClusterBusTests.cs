@@ -201,10 +201,40 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         Assert.Equal(new PresenceSignal("after"), await b.Handler.NextAsync());
     }
 
-    private async Task<TestNode> StartNodeAsync(string name, TimeSpan? lease = null, TimeProvider? time = null, ClusterTestKit? kit = null)
+    [Fact]
+    public async Task While_Redis_is_down_sends_fail_soft_and_a_node_still_starts_and_stops_in_bounded_time()
+    {
+        await using var own = await RedisServer.StartAsync();
+        await using var kit = await ClusterTestKit.StartAsync(own);
+        var a = await StartNodeAsync("node-a", TimeSpan.FromSeconds(30), new FakeTimeProvider(), kit);
+        own.Stop();
+        var bConnection = await kit.ConnectAsync(TimeSpan.FromSeconds(2));
+
+        // Each within two operation timeouts (2 s each) and some slack.
+        await Within(async () => Assert.False(await a.Bus.SendAsync("node-b", new PresenceSignal("lost"))));
+        await Within(async () => await a.Bus.PublishAsync(new PresenceSignal("lost")));
+        var b = default(TestNode)!;
+        await Within(async () => b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), new FakeTimeProvider(), kit, bConnection));
+        await Within(() => a.Node.StopAsync(CancellationToken.None));
+
+        await own.StartAsync();
+        await WaitForAsync(() => kit.Raw.KeyExistsAsync(kit.Keys.NodeLease("node-b")), static exists => exists);
+        var sender = new RedisClusterBus(await kit.ConnectAsync(), new RedisGateway(await kit.ConnectAsync(), kit.Prefix), new RedisClusterIdentity("node-c", TimeSpan.FromSeconds(30)), new FakeLogger<RedisClusterBus>());
+        await WaitForAsync(() => sender.SendAsync("node-b", new PresenceSignal("hello")).AsTask(), static sent => sent);
+        Assert.Equal(new PresenceSignal("hello"), await b.Handler.NextAsync());
+    }
+
+    private static async Task Within(Func<Task> call)
+    {
+        var clock = Stopwatch.StartNew();
+        await call();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"took {clock.Elapsed}");
+    }
+
+    private async Task<TestNode> StartNodeAsync(string name, TimeSpan? lease = null, TimeProvider? time = null, ClusterTestKit? kit = null, IConnectionMultiplexer? connection = null)
     {
         kit ??= _kit;
-        var connection = await kit.ConnectAsync(TimeSpan.FromSeconds(2));
+        connection ??= await kit.ConnectAsync(TimeSpan.FromSeconds(2));
         var gateway = new RedisGateway(connection, kit.Prefix);
         var identity = new RedisClusterIdentity(name, lease ?? TimeSpan.FromSeconds(30));
         var handler = new RecordingHandler();
