@@ -60,6 +60,8 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         local function expire(user, node)
           local key = ARGV[1] .. '{' .. user .. '}:session'
           local v = redis.call('HMGET', key, 'info', 'beat', 'node')
+          -- An old entry whose session is gone (deleted, or evicted by a maxmemory policy) would be read by every sweep.
+          if not v[1] and not node then redis.call('ZREM', KEYS[1], user) end
           if not v[1] or (node and v[3] ~= node) then return end
           redis.call('DEL', key)
           redis.call('ZREM', KEYS[1], user)

@@ -268,6 +268,21 @@ public sealed class RedisPresenceDirectoryTests(RedisServer server, ITestOutputH
     }
 
     [Fact]
+    public async Task Sweep_drops_an_expired_entry_whose_session_is_gone()
+    {
+        var presence = await _kit.PresenceAsync("node-a");
+        await presence.LoginAsync(_kit.NewSession("ann", "node-a"));
+        await presence.LoginAsync(_kit.NewSession("bob", "node-a"));
+        // As a maxmemory policy may evict it.
+        await _kit.Raw.KeyDeleteAsync(_kit.Keys.Session("ann"));
+        _kit.Time.Advance(_kit.Options.HeartbeatTimeout + TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal("bob", Assert.Single(await presence.SweepAsync()).User);
+
+        Assert.Equal(0, await _kit.Raw.SortedSetLengthAsync(_kit.Keys.Online));
+    }
+
+    [Fact]
     public async Task A_session_that_cannot_be_read_is_a_store_error()
     {
         var presence = await _kit.PresenceAsync("node-a");
