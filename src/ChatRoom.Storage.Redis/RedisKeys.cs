@@ -49,7 +49,7 @@ internal sealed class RedisKeys
     /// <summary>Sorted set: member a user online anywhere, score their last heartbeat (Unix ms); the sweep reads the oldest.</summary>
     public RedisKey Online => Prefix + "online";
 
-    /// <summary>Set: every node that has held a session since its lease last lapsed.</summary>
+    /// <summary>Set: every node that renewed its lease or held a session since its lease last lapsed; signals for every node go to each.</summary>
     public RedisKey Nodes => Prefix + "nodes";
 
     /// <summary>Set: the users whose session <paramref name="node"/> holds (the presence scripts build the same name).</summary>
@@ -69,11 +69,8 @@ internal sealed class RedisKeys
         return string.Concat(Prefix, "consent:", requester.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), ":{", requester, "}:", target);
     }
 
-    /// <summary>Pub/sub channel: the signals for one node.</summary>
+    /// <summary>Pub/sub channel: the signals for one node, whether sent to it alone or to all (the bus's script builds the same name).</summary>
     public RedisChannel NodeChannel(string node) => RedisChannel.Literal(Prefix + "bus:node:" + node);
-
-    /// <summary>Pub/sub channel: the signals for every node.</summary>
-    public RedisChannel AllNodesChannel => RedisChannel.Literal(Prefix + "bus:all");
 
     /// <summary>Why <paramref name="prefix"/> cannot be a key prefix, or null when it can.</summary>
     public static string? CheckPrefix(string? prefix) => prefix switch

@@ -74,7 +74,7 @@ internal static class ClusterCodec
                 "deliver" => new DeliverSignal(Text(root, "user"), new StoredMessage(root.GetProperty("seq").GetInt64(), ReadMessage(root.GetProperty("msg")))),
                 "broadcast" => new BroadcastSignal(ReadMessage(root.GetProperty("msg"))),
                 "presence" => new PresenceSignal(Text(root, "user")),
-                "ended" => new SessionEndedSignal(ReadSession(root.GetProperty("session")), Enum.Parse<LogoutReason>(Text(root, "reason")), root.GetProperty("by").GetString()),
+                "ended" => new SessionEndedSignal(ReadSession(root.GetProperty("session")), Name<LogoutReason>(root, "reason"), root.GetProperty("by").GetString()),
                 "notice" => new NoticeSignal(new SessionId(Guid.ParseExact(Text(root, "session"), "N")), ReadNotice(root)),
                 var other => throw new FormatException($"unknown signal '{other}'"),
             };
@@ -144,7 +144,7 @@ internal static class ClusterCodec
             throw new FormatException("bad message id");
         }
 
-        return new ChatMessage(id, Enum.Parse<MessageKind>(Text(element, "kind")), Text(element, "from"), element.GetProperty("to").GetString(), Text(element, "text"), Time(element, "at"));
+        return new ChatMessage(id, Name<MessageKind>(element, "kind"), Text(element, "from"), element.GetProperty("to").GetString(), Text(element, "text"), Time(element, "at"));
     }
 
     private static void WriteSession(Utf8JsonWriter json, string name, SessionInfo session)
@@ -224,7 +224,7 @@ internal static class ClusterCodec
     {
         "presence" => new PresenceNotice(Text(root, "user"), root.GetProperty("online").GetBoolean()),
         "consent-request" => new ConsentRequestNotice(Text(root, "user")),
-        "consent-refused" => new ConsentRefusedNotice(Text(root, "user"), Enum.Parse<ConsentRefusal>(Text(root, "reason"))),
+        "consent-refused" => new ConsentRefusedNotice(Text(root, "user"), Name<ConsentRefusal>(root, "reason")),
         "consent-confirmed" => new ConsentConfirmedNotice(ReadGrant(root.GetProperty("grant"))),
         "address-granted" => new AddressGrantedNotice(ReadGrant(root.GetProperty("grant")), Text(root, "addr"), root.GetProperty("port").GetInt32())
         {
@@ -248,6 +248,16 @@ internal static class ClusterCodec
 
     private static string Text(JsonElement element, string name)
         => element.GetProperty(name).GetString() ?? throw new FormatException($"'{name}' is missing");
+
+    // Enum.Parse also takes numbers and lists ("99", "A, B"): a value this version does not name would pass as a new one.
+    private static T Name<T>(JsonElement element, string name)
+        where T : struct, Enum
+    {
+        var text = Text(element, name);
+        return Enum.TryParse<T>(text, out var value) && Enum.IsDefined(value) && string.Equals(value.ToString(), text, StringComparison.Ordinal)
+            ? value
+            : throw new FormatException($"'{name}' is not a {typeof(T).Name} this version knows: '{text}'");
+    }
 
     private static DateTimeOffset Time(JsonElement element, string name)
         => DateTimeOffset.ParseExact(Text(element, name), "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);

@@ -5,12 +5,24 @@ using StackExchange.Redis;
 namespace ChatRoom.Storage.Redis.Cluster;
 
 /// <summary>
-/// Signals between nodes over Redis pub/sub: a channel per node for what concerns one session, and one channel every
-/// node listens on. Pub/sub keeps nothing, which suits the signals: what must last is stored before it is signalled.
+/// Signals between nodes over Redis pub/sub: each node listens on one channel of its own, and a signal for every node
+/// is published on the channel of each node of the cluster. One channel per receiver keeps the order of a node's
+/// signals to another, whether sent to it alone or to all (two channels are read by two loops, which do not).
+/// Pub/sub keeps nothing, which suits the signals: what must last is stored before it is signalled.
 /// </summary>
 internal sealed partial class RedisClusterBus : IClusterBus
 {
+    // KEYS: the nodes set (every node adds itself when it renews its lease). ARGV: prefix, this node, the signal.
+    // Builds the channel name as RedisKeys.NodeChannel does.
+    private const string PublishScript = """
+        for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          if node ~= ARGV[2] then redis.call('PUBLISH', ARGV[1] .. 'bus:node:' .. node, ARGV[3]) end
+        end
+        return 0
+        """;
+
     private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _database;
     private readonly RedisKeys _keys;
     private readonly ILogger _logger;
 
@@ -18,6 +30,7 @@ internal sealed partial class RedisClusterBus : IClusterBus
     {
         _redis = redis;
         _keys = gateway.Keys;
+        _database = gateway.Database;
         NodeId = identity.NodeId;
         _logger = logger;
     }
@@ -43,7 +56,7 @@ internal sealed partial class RedisClusterBus : IClusterBus
     {
         try
         {
-            await _redis.GetSubscriber().PublishAsync(_keys.AllNodesChannel, ClusterCodec.Encode(NodeId, signal)).ConfigureAwait(false);
+            await _database.ScriptEvaluateAsync(PublishScript, [_keys.Nodes], [_keys.Prefix, NodeId, ClusterCodec.Encode(NodeId, signal)]).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {

@@ -13,6 +13,14 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// </summary>
 internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposable
 {
+    // KEYS: the node's lease, the nodes set. ARGV: node, lease ms. Being in the set is what brings signals for every
+    // node here (RedisClusterBus publishes on each member's channel); a sweep that finds the lease lapsed removes it.
+    private const string RenewScript = """
+        redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return 0
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisGateway _gateway;
     private readonly RedisClusterIdentity _identity;
@@ -22,7 +30,6 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _mine;
-    private ChannelMessageQueue? _all;
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
 
@@ -43,11 +50,22 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         _redis.ConnectionFailed += OnConnectionFailed;
         var subscriber = _redis.GetSubscriber();
 
-        // One queue per channel: each is handled in order, one signal at a time (a node's signals to another keep their order).
-        _mine = await subscriber.SubscribeAsync(_gateway.Keys.NodeChannel(_identity.NodeId)).ConfigureAwait(false);
+        // One channel, one queue, handled one signal at a time: a node's signals to this one keep their order, whether
+        // sent here alone or to every node (see RedisClusterBus).
+        // Registered without waiting for Redis, so a node starts while Redis is down (the connection subscribes it when
+        // it connects); a failed awaited subscribe would leave the queue registered but lost to us. The ping travels on
+        // the subscription connection after the subscribe, so when Redis is up the node listens once it answers.
+        _mine = await subscriber.SubscribeAsync(_gateway.Keys.NodeChannel(_identity.NodeId), CommandFlags.FireAndForget).ConfigureAwait(false);
         _mine.OnMessage(HandleAsync);
-        _all = await subscriber.SubscribeAsync(_gateway.Keys.AllNodesChannel).ConfigureAwait(false);
-        _all.OnMessage(HandleAsync);
+        try
+        {
+            await subscriber.PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            NotListening(_logger, ex, _identity.NodeId);
+        }
+
         await RenewLeaseAsync().ConfigureAwait(false);
         _renewing = RenewLoopAsync(_stopping.Token);
         NodeStarted(_logger, _identity.NodeId, _identity.Lease.TotalSeconds);
@@ -64,11 +82,6 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             if (_mine is not null)
             {
                 await _mine.UnsubscribeAsync().ConfigureAwait(false);
-            }
-
-            if (_all is not null)
-            {
-                await _all.UnsubscribeAsync().ConfigureAwait(false);
             }
 
             // Gone at once rather than after the lease: any session left here is swept now, not seconds later.
@@ -162,7 +175,11 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     {
         try
         {
-            await _gateway.Database.StringSetAsync(_gateway.Keys.NodeLease(_identity.NodeId), 1, _identity.Lease).ConfigureAwait(false);
+            var keys = _gateway.Keys;
+            await _gateway.Database.ScriptEvaluateAsync(
+                RenewScript,
+                [keys.NodeLease(_identity.NodeId), keys.Nodes],
+                [_identity.NodeId, (long)_identity.Lease.TotalMilliseconds]).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _leaseFailing, 0) == 1)
             {
                 LeaseRenewed(_logger, _identity.NodeId);
@@ -177,6 +194,9 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} started while Redis is away; it listens for signals when Redis returns")]
+    private static partial void NotListening(ILogger logger, Exception exception, string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} joined (lease {LeaseSeconds} s)")]
     private static partial void NodeStarted(ILogger logger, string node, double leaseSeconds);

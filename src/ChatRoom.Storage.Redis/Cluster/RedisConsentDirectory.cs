@@ -47,7 +47,20 @@ internal sealed class RedisConsentDirectory : IConsentDirectory
     public async ValueTask<ConsentQuestion?> TryTakeAsync(string requester, string target, SessionId targetSession, CancellationToken cancellationToken = default)
     {
         var result = await _redis.ScriptAsync(TakeScript, [Key(requester, target)], [targetSession.Value.ToString("N")], "answer a consent question", cancellationToken).ConfigureAwait(false);
-        return result.IsNull ? null : ClusterCodec.DecodeQuestion(result.ToString()[(2 * IdLength)..]);
+        if (result.IsNull)
+        {
+            return null;
+        }
+
+        // What cannot be read is a store failure (the server answers server-error), not a crash of the caller.
+        try
+        {
+            return ClusterCodec.DecodeQuestion(result.ToString()[(2 * IdLength)..]);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw _redis.Corrupt($"the consent question {requester} asked {target} cannot be read: {ex.Message}");
+        }
     }
 
     public async ValueTask<bool> TryRemoveAsync(ConsentQuestion question, CancellationToken cancellationToken = default)

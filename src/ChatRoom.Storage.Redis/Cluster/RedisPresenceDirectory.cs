@@ -60,6 +60,8 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         local function expire(user, node)
           local key = ARGV[1] .. '{' .. user .. '}:session'
           local v = redis.call('HMGET', key, 'info', 'beat', 'node')
+          -- An old entry whose session is gone (deleted, or evicted by a maxmemory policy) would be read by every sweep.
+          if not v[1] and not node then redis.call('ZREM', KEYS[1], user) end
           if not v[1] or (node and v[3] ~= node) then return end
           redis.call('DEL', key)
           redis.call('ZREM', KEYS[1], user)
@@ -97,6 +99,8 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         ArgumentNullException.ThrowIfNull(session);
         var keys = _redis.Keys;
         var node = session.Node ?? _node.NodeId;
+        // The stored session names the node the hash and the node's user set name, so every node reads where it is.
+        session = session with { Node = node };
         var result = await _redis.ScriptAsync(
             LoginScript,
             [keys.Session(session.User), keys.Online, keys.Nodes, keys.NodeUsers(node), keys.NodeLease(node)],
@@ -173,7 +177,7 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         return ReadAll((RedisResult[])result!);
     }
 
-    private static List<SessionInfo> ReadAll(RedisResult[] pairs)
+    private List<SessionInfo> ReadAll(RedisResult[] pairs)
     {
         var sessions = new List<SessionInfo>(pairs.Length / 2);
         for (var i = 0; i + 1 < pairs.Length; i += 2)
@@ -184,11 +188,21 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         return sessions;
     }
 
-    private static SessionInfo Read(RedisResult[] pair, int at) => Read(pair[at].ToString(), (long)pair[at + 1]);
+    private SessionInfo Read(RedisResult[] pair, int at) => Read(pair[at].ToString(), (long)pair[at + 1]);
 
     // The heartbeat is kept apart from the rest, so a heartbeat rewrites one number rather than the whole session.
-    private static SessionInfo Read(string info, long beat)
-        => ClusterCodec.DecodeSession(info) with { LastHeartbeat = DateTimeOffset.FromUnixTimeMilliseconds(beat) };
+    // What cannot be read is a store failure (the server answers server-error), not a crash of the caller.
+    private SessionInfo Read(string info, long beat)
+    {
+        try
+        {
+            return ClusterCodec.DecodeSession(info) with { LastHeartbeat = DateTimeOffset.FromUnixTimeMilliseconds(beat) };
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw _redis.Corrupt($"a session cannot be read: {ex.Message}");
+        }
+    }
 
     private static string Id(SessionId id) => id.Value.ToString("N");
 

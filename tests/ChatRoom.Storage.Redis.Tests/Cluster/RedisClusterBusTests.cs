@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using ChatRoom.Cluster;
+using ChatRoom.Presence;
+using ChatRoom.Storage.Redis.Cluster;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace ChatRoom.Storage.Redis.Tests.Cluster;
+
+public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(20);
+    private readonly List<RedisClusterNode> _started = [];
+    private ClusterTestKit _kit = null!;
+
+    public async Task InitializeAsync() => _kit = await ClusterTestKit.StartAsync(server);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _started)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _kit.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Send_reaches_the_named_node_only()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var signal = new PresenceSignal("ann");
+
+        Assert.True(await a.Bus.SendAsync("node-b", signal));
+
+        Assert.Equal(signal, await b.Handler.NextAsync());
+        // b's next signal to a arrives after anything sent to a before it: a got nothing but it.
+        Assert.True(await b.Bus.SendAsync("node-a", new PresenceSignal("fence")));
+        Assert.Equal(new PresenceSignal("fence"), await a.Handler.NextAsync());
+        Assert.Equal(0, b.Handler.Pending);
+    }
+
+    [Fact]
+    public async Task Send_to_a_node_nobody_listens_for_returns_false()
+    {
+        var a = await StartNodeAsync("node-a");
+
+        Assert.False(await a.Bus.SendAsync("node-unknown", new PresenceSignal("ann")));
+    }
+
+    [Fact]
+    public async Task Publish_reaches_the_others_and_not_the_sender()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var c = await StartNodeAsync("node-c");
+        var signal = new BroadcastSignal(new Messaging.ChatMessage(Messaging.MessageId.New(TimeProvider.System), Messaging.MessageKind.Broadcast, "ann", null, "hi all", DateTimeOffset.UtcNow));
+
+        await a.Bus.PublishAsync(signal);
+
+        Assert.Equal(signal, await b.Handler.NextAsync());
+        Assert.Equal(signal, await c.Handler.NextAsync());
+        await b.Bus.PublishAsync(new PresenceSignal("fence"));
+        Assert.Equal(new PresenceSignal("fence"), await a.Handler.NextAsync());
+        Assert.Equal(new PresenceSignal("fence"), await c.Handler.NextAsync());
+        Assert.Equal(0, a.Handler.Pending);
+    }
+
+    [Fact]
+    public async Task A_thousand_signals_arrive_in_the_order_sent()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+
+        var sends = Enumerable.Range(0, 1_000).Select(i => a.Bus.SendAsync("node-b", new PresenceSignal($"u{i}")).AsTask()).ToList();
+        Assert.All(await Task.WhenAll(sends), Assert.True);
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            Assert.Equal(new PresenceSignal($"u{i}"), await b.Handler.NextAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Signals_sent_to_one_node_and_to_all_keep_their_order()
+    {
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b");
+        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first signal is slow to carry out: one sent after it must still wait for it.
+        b.Handler.Before = async signal =>
+        {
+            if (signal is PresenceSignal { User: "first" })
+            {
+                await published.Task.WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+            else
+            {
+                published.TrySetResult();
+            }
+        };
+
+        Assert.True(await a.Bus.SendAsync("node-b", new PresenceSignal("first")));
+        await a.Bus.PublishAsync(new PresenceSignal("second"));
+
+        Assert.Equal(new PresenceSignal("first"), await b.Handler.NextAsync());
+        Assert.Equal(new PresenceSignal("second"), await b.Handler.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_malformed_message_is_logged_and_the_next_one_is_handled()
+    {
+        var b = await StartNodeAsync("node-b");
+        var publisher = (await _kit.ConnectAsync()).GetSubscriber();
+
+        Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.NodeChannel("node-b"), "{not a signal"));
+        Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.NodeChannel("node-b"), new byte[] { 0xFF, 0x00, 0x7B }));
+        Assert.Equal(1, await publisher.PublishAsync(_kit.Keys.NodeChannel("node-b"), ClusterCodec.Encode("node-x", new PresenceSignal("good"))));
+
+        Assert.Equal(new PresenceSignal("good"), await b.Handler.NextAsync());
+        await b.Bus.PublishAsync(new PresenceSignal("ignored"));
+        var warnings = await WaitForAsync(() => b.Logs.GetSnapshot().Where(static r => r.Level == LogLevel.Warning && r.Exception is FormatException).ToList(), static w => w.Count >= 2);
+        Assert.Equal(2, warnings.Count);
+    }
+
+    [Fact]
+    public async Task A_signal_whose_handling_fails_is_logged_and_the_next_one_is_handled()
+    {
+        var b = await StartNodeAsync("node-b");
+        var a = await StartNodeAsync("node-a");
+        b.Handler.Before = static signal => signal is PresenceSignal { User: "bad" } ? throw new InvalidOperationException("boom") : Task.CompletedTask;
+
+        await a.Bus.SendAsync("node-b", new PresenceSignal("bad"));
+        await a.Bus.SendAsync("node-b", new PresenceSignal("good"));
+
+        Assert.Equal(new PresenceSignal("good"), await b.Handler.NextAsync());
+        Assert.Contains(b.Logs.GetSnapshot(), static r => r.Level == LogLevel.Warning && r.Exception is InvalidOperationException);
+    }
+
+    [Fact]
+    public async Task The_lease_is_set_at_start_renewed_on_the_timer_and_deleted_at_stop()
+    {
+        var time = new FakeTimeProvider();
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        var lease = _kit.Keys.NodeLease("node-b");
+        Assert.InRange((await _kit.Raw.KeyTimeToLiveAsync(lease))!.Value, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30));
+
+        Assert.True(await _kit.Raw.KeyExpireAsync(lease, TimeSpan.FromSeconds(2)));
+        time.Advance(TimeSpan.FromSeconds(10));
+        await WaitForAsync(async () => (await _kit.Raw.KeyTimeToLiveAsync(lease)) ?? TimeSpan.Zero, static ttl => ttl > TimeSpan.FromSeconds(20));
+
+        await b.Node.StopAsync(CancellationToken.None);
+
+        Assert.False(await _kit.Raw.KeyExistsAsync(lease));
+        Assert.False(await b.Bus.SendAsync("node-b", new PresenceSignal("gone")));
+    }
+
+    [Fact]
+    public async Task A_node_swept_out_after_its_lease_lapsed_hears_signals_for_all_again_after_its_next_renewal()
+    {
+        var time = new FakeTimeProvider();
+        var a = await StartNodeAsync("node-a");
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        Assert.Contains("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
+        await _kit.Raw.KeyDeleteAsync(_kit.Keys.NodeLease("node-b"));
+        await (await _kit.PresenceAsync("node-a")).SweepAsync();
+        Assert.DoesNotContain("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        await WaitForAsync(() => _kit.MembersAsync(_kit.Keys.Nodes), static nodes => nodes.Contains("node-b"));
+
+        await a.Bus.PublishAsync(new PresenceSignal("again"));
+        Assert.Equal(new PresenceSignal("again"), await b.Handler.NextAsync());
+        Assert.True(await _kit.Raw.KeyExistsAsync(_kit.Keys.NodeLease("node-b")));
+    }
+
+    [Fact]
+    public async Task After_Redis_restarts_the_node_listens_again_renews_its_lease_and_resynchronizes()
+    {
+        await using var own = await RedisServer.StartAsync();
+        await using var kit = await ClusterTestKit.StartAsync(own);
+        var time = new FakeTimeProvider();
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time, kit);
+        var lease = kit.Keys.NodeLease("node-b");
+        var sender = new RedisClusterBus(await kit.ConnectAsync(), new RedisGateway(await kit.ConnectAsync(), kit.Prefix), new RedisClusterIdentity("node-a", TimeSpan.FromSeconds(30)), new FakeLogger<RedisClusterBus>());
+        Assert.True(await sender.SendAsync("node-b", new PresenceSignal("before")));
+        Assert.Equal(new PresenceSignal("before"), await b.Handler.NextAsync());
+        // Gone from Redis while it is down (the timer is stopped): only the catch-up after the break can set it again.
+        await kit.Raw.KeyDeleteAsync(lease);
+
+        own.Stop();
+        await own.StartAsync();
+
+        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        await WaitForAsync(() => kit.Raw.KeyExistsAsync(lease), static exists => exists);
+        await WaitForAsync(() => sender.SendAsync("node-b", new PresenceSignal("after")).AsTask(), static sent => sent);
+        Assert.Equal(new PresenceSignal("after"), await b.Handler.NextAsync());
+    }
+
+    [Fact]
+    public async Task While_Redis_is_down_sends_fail_soft_and_a_node_still_starts_and_stops_in_bounded_time()
+    {
+        await using var own = await RedisServer.StartAsync();
+        await using var kit = await ClusterTestKit.StartAsync(own);
+        var a = await StartNodeAsync("node-a", TimeSpan.FromSeconds(30), new FakeTimeProvider(), kit);
+        own.Stop();
+        var bConnection = await kit.ConnectAsync(TimeSpan.FromSeconds(2));
+
+        // Each within two operation timeouts (2 s each) and some slack.
+        await Within(async () => Assert.False(await a.Bus.SendAsync("node-b", new PresenceSignal("lost"))));
+        await Within(async () => await a.Bus.PublishAsync(new PresenceSignal("lost")));
+        var b = default(TestNode)!;
+        await Within(async () => b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), new FakeTimeProvider(), kit, bConnection));
+        await Within(() => a.Node.StopAsync(CancellationToken.None));
+
+        await own.StartAsync();
+        await WaitForAsync(() => kit.Raw.KeyExistsAsync(kit.Keys.NodeLease("node-b")), static exists => exists);
+        var sender = new RedisClusterBus(await kit.ConnectAsync(), new RedisGateway(await kit.ConnectAsync(), kit.Prefix), new RedisClusterIdentity("node-c", TimeSpan.FromSeconds(30)), new FakeLogger<RedisClusterBus>());
+        await WaitForAsync(() => sender.SendAsync("node-b", new PresenceSignal("hello")).AsTask(), static sent => sent);
+        Assert.Equal(new PresenceSignal("hello"), await b.Handler.NextAsync());
+    }
+
+    private static async Task Within(Func<Task> call)
+    {
+        var clock = Stopwatch.StartNew();
+        await call();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"took {clock.Elapsed}");
+    }
+
+    private async Task<TestNode> StartNodeAsync(string name, TimeSpan? lease = null, TimeProvider? time = null, ClusterTestKit? kit = null, IConnectionMultiplexer? connection = null)
+    {
+        kit ??= _kit;
+        connection ??= await kit.ConnectAsync(TimeSpan.FromSeconds(2));
+        var gateway = new RedisGateway(connection, kit.Prefix);
+        var identity = new RedisClusterIdentity(name, lease ?? TimeSpan.FromSeconds(30));
+        var handler = new RecordingHandler();
+        var logger = new FakeLogger<RedisClusterNode>();
+        var node = new RedisClusterNode(connection, gateway, identity, handler, time ?? TimeProvider.System, logger);
+        _started.Add(node);
+        await node.StartAsync(CancellationToken.None);
+        return new(new RedisClusterBus(connection, gateway, identity, new FakeLogger<RedisClusterBus>()), node, handler, logger.Collector);
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.True(clock.Elapsed < s_wait, $"still {value} after {s_wait}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done) => WaitForAsync(() => Task.FromResult(read()), done);
+
+    private sealed record TestNode(RedisClusterBus Bus, RedisClusterNode Node, RecordingHandler Handler, FakeLogCollector Logs);
+
+    private sealed class RecordingHandler : IClusterSignalHandler
+    {
+        private readonly Channel<ClusterSignal> _signals = Channel.CreateUnbounded<ClusterSignal>();
+
+        public Func<ClusterSignal, Task> Before { get; set; } = static _ => Task.CompletedTask;
+
+        public TaskCompletionSource Resynchronized { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Pending => _signals.Reader.Count;
+
+        public async ValueTask HandleAsync(ClusterSignal signal, CancellationToken cancellationToken = default)
+        {
+            await Before(signal);
+            _signals.Writer.TryWrite(signal);
+        }
+
+        public ValueTask ResynchronizeAsync(CancellationToken cancellationToken = default)
+        {
+            Resynchronized.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        public async Task<ClusterSignal> NextAsync() => await _signals.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+    }
+}
