@@ -40,7 +40,10 @@ internal sealed class ClusterTestKit : IAsyncDisposable
     }
 
     public async Task<RedisPresenceDirectory> PresenceAsync(string node, TimeSpan? lease = null, TimeSpan? operationTimeout = null)
-        => new(new RedisGateway(await ConnectAsync(operationTimeout), Prefix), new RedisClusterIdentity(node, lease ?? TimeSpan.FromMinutes(5)), Time, new Monitor<ChatRoomOptions>(Options));
+    {
+        var identity = new RedisClusterIdentity(node, lease ?? TimeSpan.FromMinutes(5));
+        return new(new RedisGateway(await ConnectAsync(operationTimeout), Prefix), identity, new RedisLinkState(Time, identity), Time, new Monitor<ChatRoomOptions>(Options));
+    }
 
     public async Task<RedisConsentDirectory> ConsentAsync(TimeSpan? operationTimeout = null)
         => new(new RedisGateway(await ConnectAsync(operationTimeout), Prefix));
@@ -58,7 +61,7 @@ internal sealed class ClusterTestKit : IAsyncDisposable
         }
     }
 
-    private sealed class Monitor<T>(T value) : IOptionsMonitor<T>
+    internal sealed class Monitor<T>(T value) : IOptionsMonitor<T>
     {
         public T CurrentValue => value;
 

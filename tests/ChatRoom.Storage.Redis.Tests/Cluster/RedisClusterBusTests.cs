@@ -239,7 +239,7 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         var identity = new RedisClusterIdentity(name, lease ?? TimeSpan.FromSeconds(30));
         var handler = new RecordingHandler();
         var logger = new FakeLogger<RedisClusterNode>();
-        var node = new RedisClusterNode(connection, gateway, identity, handler, time ?? TimeProvider.System, logger);
+        var node = new RedisClusterNode(connection, gateway, identity, new RedisLinkState(time ?? TimeProvider.System, identity), handler, time ?? TimeProvider.System, logger);
         _started.Add(node);
         await node.StartAsync(CancellationToken.None);
         return new(new RedisClusterBus(connection, gateway, identity, new FakeLogger<RedisClusterBus>()), node, handler, logger.Collector);
