@@ -146,6 +146,14 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         {
             await RenewLeaseAsync().ConfigureAwait(false);
             await _handler.ResynchronizeAsync(_stopping.Token).ConfigureAwait(false);
+
+            // The link may be back before the library has subscribed again: a signal sent in between is lost too, so
+            // read again once the subscription has surely been renewed. Reading again hands over nothing twice.
+            await Task.Delay(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(false);
+            await _handler.ResynchronizeAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
         }
 #pragma warning disable CA1031 // The next renewal or message tries again.
         catch (Exception ex)
