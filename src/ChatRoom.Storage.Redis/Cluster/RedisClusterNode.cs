@@ -13,6 +13,12 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// </summary>
 internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposable
 {
+    // KEYS: the node's lease, its missing marker. ARGV: the marker's time to live, nine leases (ten minus the one waited).
+    private const string LeaveScript = """
+        redis.call('DEL', KEYS[1])
+        redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisGateway _gateway;
     private readonly RedisClusterIdentity _identity;
@@ -67,8 +73,12 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
                 await _all.UnsubscribeAsync().ConfigureAwait(false);
             }
 
-            // Gone at once rather than after the lease: any session left here is swept now, not seconds later.
-            await _gateway.Database.KeyDeleteAsync(_gateway.Keys.NodeLease(_identity.NodeId)).ConfigureAwait(false);
+            // Gone at once rather than after the lease: any session left here is swept now, not seconds later. The lease
+            // is dropped and marked missing for a lease already (see RedisPresenceDirectory's sweep), in one step.
+            await _gateway.Database.ScriptEvaluateAsync(
+                LeaveScript,
+                [_gateway.Keys.NodeLease(_identity.NodeId), _gateway.Keys.NodeMissing(_identity.NodeId)],
+                [(long)(_identity.Lease * 9).TotalMilliseconds]).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {

@@ -7,8 +7,8 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// <summary>
 /// Who is online in the whole cluster, and on which node: a hash per user's session, one sorted set of users by last
 /// heartbeat, and per node the set of its users. Every change is one script, so two nodes cannot both think they hold a
-/// user's session. A node keeps a lease (see <see cref="RedisClusterNode"/>); when it lapses, the first sweep on any node
-/// ends that node's sessions.
+/// user's session. A node keeps a lease (see <see cref="RedisClusterNode"/>); once it has been missing for a whole lease,
+/// the next sweep on any node ends that node's sessions.
 /// </summary>
 internal sealed class RedisPresenceDirectory : IPresenceService
 {
@@ -54,7 +54,11 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         return out
         """;
 
-    // KEYS: online set, nodes set. ARGV: prefix, heartbeat cutoff ms (older expire).
+    // KEYS: online set, nodes set. ARGV: prefix, heartbeat cutoff ms (older expire), lease ms.
+    // A node is dead once its lease has been seen missing for a whole lease: a marker set the first time a sweep finds
+    // the lease gone (its TTL tells its age; ten leases, so sweeps a second apart cannot all miss the nine-lease window
+    // in which it says dead) and dropped when the lease is back. A lease that lapsed while Redis was away proves nothing,
+    // since no node could renew it; every live node renews within a lease of Redis returning.
     private const string SweepScript = """
         local out = {}
         local function expire(user, node)
@@ -67,10 +71,16 @@ internal sealed class RedisPresenceDirectory : IPresenceService
           table.insert(out, v[1]); table.insert(out, v[2])
         end
         for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])) do expire(user, nil) end
+        local lease = tonumber(ARGV[3])
         for _, node in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-          if redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 0 then
+          local missing = ARGV[1] .. 'node-missing:' .. node -- RedisKeys.NodeMissing
+          if redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 1 then
+            redis.call('DEL', missing)
+          elseif redis.call('SET', missing, '1', 'NX', 'PX', lease * 10) then
+            -- first seen without its lease: it has one more lease to renew it
+          elseif redis.call('PTTL', missing) <= lease * 9 then
             for _, user in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'node-users:' .. node)) do expire(user, node) end
-            redis.call('DEL', ARGV[1] .. 'node-users:' .. node)
+            redis.call('DEL', ARGV[1] .. 'node-users:' .. node, missing)
             redis.call('SREM', KEYS[2], node)
           end
         end
@@ -159,7 +169,7 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         var result = await _redis.ScriptAsync(
             SweepScript,
             [_redis.Keys.Online, _redis.Keys.Nodes],
-            [_redis.Keys.Prefix, cutoff],
+            [_redis.Keys.Prefix, cutoff, (long)_node.Lease.TotalMilliseconds],
             "expire sessions",
             cancellationToken).ConfigureAwait(false);
         return ReadAll((RedisResult[])result!);
