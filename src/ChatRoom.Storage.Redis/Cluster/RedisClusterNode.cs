@@ -9,10 +9,30 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// This node's membership of the cluster while the host runs: it listens for signals, renews the node's lease (a key
 /// that lapses when the node stops renewing it, after which any node's sweep ends its sessions), and when the link to
 /// Redis returns after a break it has every session here read its kept messages again, since signals sent meanwhile
-/// were lost.
+/// were lost. Before anything starts it ends what a previous run under the same name left behind.
 /// </summary>
-internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposable
+internal sealed partial class RedisClusterNode : IHostedLifecycleService, IAsyncDisposable
 {
+    // KEYS: this node's user set, the nodes set. ARGV: prefix, node, a name for the previous run, nine leases in ms.
+    // The sessions a previous run of this node left (killed, then started again before its lease lapsed, so the lease
+    // never did) move to a name that has no lease and is marked missing for a lease already: the next sweep on any node
+    // ends them as it ends a dead node's, telling everyone they left.
+    private const string ForsakeScript = """
+        local users = redis.call('SMEMBERS', KEYS[1])
+        if #users == 0 then return 0 end
+        for _, user in ipairs(users) do
+          local key = ARGV[1] .. '{' .. user .. '}:session'
+          if redis.call('HGET', key, 'node') == ARGV[2] then
+            redis.call('HSET', key, 'node', ARGV[3])
+            redis.call('SADD', ARGV[1] .. 'node-users:' .. ARGV[3], user)
+          end
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('SADD', KEYS[2], ARGV[3])
+        redis.call('SET', ARGV[1] .. 'node-missing:' .. ARGV[3], '1', 'PX', ARGV[4])
+        return #users
+        """;
+
     // KEYS: the node's lease, its missing marker. ARGV: the marker's time to live, nine leases (ten minus the one waited).
     private const string LeaveScript = """
         redis.call('DEL', KEYS[1])
@@ -30,6 +50,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private ChannelMessageQueue? _all;
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
+    private Task? _forsaking;
 
     public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
     {
@@ -41,8 +62,18 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         _logger = logger;
     }
 
+    // Before any hosted service starts (the server among them), so no session of this run is taken for a previous one's.
+    public Task StartingAsync(CancellationToken cancellationToken) => _forsaking ??= ForsakePreviousRunAsync();
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await (_forsaking ??= ForsakePreviousRunAsync()).ConfigureAwait(false);
         _redis.ConnectionRestored += OnConnectionRestored;
         var subscriber = _redis.GetSubscriber();
 
@@ -95,6 +126,27 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
         await _renewing.ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    private async Task ForsakePreviousRunAsync()
+    {
+        var previous = $"{_identity.NodeId}~{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+        try
+        {
+            var left = (long)await _gateway.Database.ScriptEvaluateAsync(
+                ForsakeScript,
+                [_gateway.Keys.NodeUsers(_identity.NodeId), _gateway.Keys.Nodes],
+                [_gateway.Keys.Prefix, _identity.NodeId, previous, (long)(_identity.Lease * 9).TotalMilliseconds]).ConfigureAwait(false);
+            if (left > 0)
+            {
+                PreviousRunForsaken(_logger, _identity.NodeId, left);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            // Not fatal: those sessions still end when their heartbeats stop.
+            PreviousRunNotForsaken(_logger, ex, _identity.NodeId);
+        }
     }
 
     private async Task HandleAsync(ChannelMessage message)
@@ -183,7 +235,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} joined (lease {LeaseSeconds} s)")]
     private static partial void NodeStarted(ILogger logger, string node, double leaseSeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} could not renew its lease; if Redis stays away longer than the lease, other nodes end its sessions")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} could not renew its lease; should it stay cut off from Redis while other nodes are not, they end its sessions one lease after it lapses")]
     private static partial void LeaseNotRenewed(ILogger logger, Exception exception, string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} renewed its lease again")]
@@ -191,6 +243,12 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} is linked to Redis again; its sessions read their kept messages again")]
     private static partial void LinkRestored(ILogger logger, string node);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} found {Sessions} sessions of its previous run; the next sweep ends them")]
+    private static partial void PreviousRunForsaken(ILogger logger, string node, long sessions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} could not end the sessions of its previous run; they end when their heartbeats stop")]
+    private static partial void PreviousRunNotForsaken(ILogger logger, Exception exception, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A cluster signal could not be carried out")]
     private static partial void SignalFailed(ILogger logger, Exception exception);

@@ -149,6 +149,40 @@ public sealed class ClusterCrashTests(ITestOutputHelper output)
         Assert.True(Interlocked.Read(ref _serverErrorsInOutage) > 0, "no send was answered server-error while Redis was down: the outage was not felt");
     }
 
+    [Fact]
+    public async Task A_user_left_on_a_killed_node_shows_offline_at_the_next_sweep_though_the_node_is_back_at_once_under_its_name()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        // A long lease, which cannot lapse before the node is back: renewed every 10 s, it lapses 20 to 30 s after the kill.
+        await using var nodeA = new Node("node-a", redis.Configuration, lease: "30");
+        await using var nodeB = new Node("node-b", redis.Configuration, lease: "30");
+        await Task.WhenAll(nodeA.StartAsync(), nodeB.StartAsync());
+        await using var watcher = await LogInAsync(nodeB, "columbia");
+        await using var left = await LogInAsync(nodeA, "seas");
+        Assert.Contains("seas", await watcher.GetOnlineUsersAsync());
+
+        // Killed and started again before its lease could lapse (the new run renews it): seas's session is nobody's, and
+        // must end at the next sweep rather than when its heartbeats time out (75 s) or the lease would have lapsed.
+        await nodeA.KillAsync();
+        var killed = Stopwatch.StartNew();
+        await nodeA.StartAsync();
+        while ((await watcher.GetOnlineUsersAsync()).Contains("seas"))
+        {
+            // The restart takes a few seconds on a busy machine; the bound stays below the earliest lapse of the lease.
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(15), $"seas still shows online {killed.Elapsed.TotalSeconds:0.#} s after node-a was killed and restarted");
+            await Task.Delay(100);
+        }
+
+        output.WriteLine($"seas showed offline {killed.Elapsed.TotalSeconds:0.#} s after the kill");
+    }
+
+    private static async Task<ChatClient> LogInAsync(Node node, string user)
+    {
+        var client = await ChatClient.ConnectAsync(new ChatClientOptions { Host = "127.0.0.1", Port = node.Port, HeartbeatInterval = TimeSpan.FromHours(1) });
+        Assert.IsType<LoginSuccess>(await client.LoginAsync(user, Users[user]));
+        return client;
+    }
+
     // One user's client for the whole test: logs in at a node, sends to the others until the connection is lost, then
     // logs in at the next node that takes it. Its SeenMessageIds outlive each connection, as an application's would.
     // Once the test goes quiet it only receives.
@@ -477,8 +511,8 @@ public sealed class ClusterCrashTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>One node: a server-app process on its own port (kept across restarts) under one name.</summary>
-    private sealed class Node(string id, string redis) : IAsyncDisposable
+    /// <summary>One node: a server-app process on its own port (kept across restarts) under one name and lease (seconds).</summary>
+    private sealed class Node(string id, string redis, string lease = LeaseSeconds) : IAsyncDisposable
     {
         private readonly List<AppProcess> _incarnations = [];
         private AppProcess? _process;
@@ -494,7 +528,7 @@ public sealed class ClusterCrashTests(ITestOutputHelper output)
 
         public async Task StartAsync()
         {
-            var (process, port) = await AppProcess.StartServerOnAsync(Port, "--redis", redis, "--node-id", id, "--node-lease", LeaseSeconds);
+            var (process, port) = await AppProcess.StartServerOnAsync(Port, "--redis", redis, "--node-id", id, "--node-lease", lease);
             _incarnations.Add(process);
             _process = process;
             Port = port;

@@ -80,6 +80,32 @@ public sealed class NodeLeaseTests(RedisServer server) : IClassFixture<RedisServ
         Assert.Equal("alice", Assert.Single(await Directory("node-b").SweepAsync()).User);
     }
 
+    [Fact]
+    public async Task A_node_started_again_under_its_name_before_its_lease_lapsed_has_its_previous_runs_sessions_ended_by_the_next_sweep()
+    {
+        await Directory("node-a").LoginAsync(Session("alice", "node-a"));
+
+        // Killed and started again at once: the lease never lapses, since the new run renews it.
+        var restarted = new RedisClusterNode(_redis, _gateway, new RedisClusterIdentity("node-a", Lease), new IgnoredSignals(), TimeProvider.System, NullLogger<RedisClusterNode>.Instance);
+        await restarted.StartingAsync(CancellationToken.None);
+        await restarted.StartAsync(CancellationToken.None);
+        try
+        {
+            await Directory("node-a").LoginAsync(Session("bob", "node-a"));
+            var nodeB = Directory("node-b");
+
+            Assert.Equal("alice", Assert.Single(await nodeB.SweepAsync()).User);
+            Assert.Empty(await nodeB.SweepAsync());
+            Assert.Null(await nodeB.FindAsync("alice"));
+            Assert.NotNull(await nodeB.FindAsync("bob"));
+        }
+        finally
+        {
+            await restarted.StopAsync(CancellationToken.None);
+            await restarted.DisposeAsync();
+        }
+    }
+
     private RedisPresenceDirectory Directory(string node)
         => new(_gateway, new RedisClusterIdentity(node, Lease), TimeProvider.System, new FixedOptions(new ChatRoomOptions()));
 
