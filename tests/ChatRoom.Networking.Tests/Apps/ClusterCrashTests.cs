@@ -438,11 +438,12 @@ public sealed class ClusterCrashTests(ITestOutputHelper output)
     // sessions. When it runs again its clients must be told (and log in again), and nothing acknowledged may be lost.
     private async Task PauseANodeForAWhileAsync(Random random)
     {
-        var index = random.Next(NodeCount);
+        // The node with the most users (ties at random), so that someone's session is at stake.
+        var index = Enumerable.Range(0, NodeCount).OrderByDescending(i => _at.Values.Count(n => n == i)).ThenBy(_ => random.Next()).First();
         var victim = _nodes[index];
         victim.Pause();
         Count("node paused");
-        Count("users on a paused node", _at.Values.Count(n => n == index));
+        Count("users on the paused node", _at.Values.Count(n => n == index));
         await Task.Delay(TimeSpan.FromSeconds(3 * int.Parse(LeaseSeconds, CultureInfo.InvariantCulture)));
         victim.Resume();
         await WaitForProgressAsync($"{victim.Id} ran again");
