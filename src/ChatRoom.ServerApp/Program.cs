@@ -22,6 +22,7 @@ var heartbeatTimeout = new Option<double?>("--heartbeat-timeout") { Description 
 var data = new Option<FileInfo?>("--data") { Description = "SQLite file for messages, blocks and lockouts (default: chatroom.db in the working directory)" };
 var redis = new Option<string?>("--redis") { Description = "keep messages, blocks, lockouts and presence in Redis (a StackExchange.Redis configuration such as localhost:6379) so several servers share one state; replaces --data" };
 var nodeId = new Option<string?>("--node-id") { Description = "this server's name among the nodes sharing --redis (letters, digits, . _ -; default: host name, process id and a random part)" };
+var nodeLease = new Option<double?>("--node-lease") { Description = "seconds this node's lease in Redis lasts unless renewed: when the node dies, its users' sessions end one to two leases after its last renewal (default 10; 1 to 300; the same on every node)" };
 var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "turn on TLS for every client: a PFX file, or a PEM certificate with --tls-key" };
 var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "the PEM private key for a PEM --tls-cert" };
 var tlsPassword = new Option<string?>("--tls-cert-password") { Description = $"the PFX (or encrypted key) password; safer in the {TlsPasswordVariable} environment variable" };
@@ -37,7 +38,7 @@ var maxMailboxMessages = new Option<int?>("--max-mailbox-messages") { Descriptio
 var maxMailboxBytes = new Option<long?>("--max-mailbox-bytes") { Description = "most bytes of unacknowledged message text kept for one recipient (default 16777216)" };
 var root = new RootCommand("ChatRoom message-center server")
 {
-    port, credentials, blockTime, heartbeatTimeout, data, redis, nodeId, tlsCert, tlsKey, tlsPassword, hashPassword, maxMailboxMessages, maxMailboxBytes,
+    port, credentials, blockTime, heartbeatTimeout, data, redis, nodeId, nodeLease, tlsCert, tlsKey, tlsPassword, hashPassword, maxMailboxMessages, maxMailboxBytes,
     loginTimeout, maxConnections, maxConnectionsPerAddress, messagesPerSecond, commandsPerSecond, maxRefusedLines,
 };
 
@@ -138,6 +139,20 @@ root.SetAction(async (result, cancellationToken) =>
         return BadUsage;
     }
 
+    var lease = result.GetValue(nodeLease);
+    if (lease is not null && redisConfiguration is null)
+    {
+        Console.Error.WriteLine("error: --node-lease needs --redis");
+        return BadUsage;
+    }
+
+    // The range is the options validator's (at host start); only what cannot be a TimeSpan at all is caught here.
+    if (lease is { } leaseSeconds && !(Math.Abs(leaseSeconds) < TimeSpan.MaxValue.TotalSeconds / 2))
+    {
+        Console.Error.WriteLine($"error: --node-lease must be a number of seconds (was {leaseSeconds})");
+        return BadUsage;
+    }
+
     var dataPath = result.GetValue(data)?.FullName ?? Path.Combine(Environment.CurrentDirectory, "chatroom.db");
     SqliteChatStore? store = null;
     if (redisConfiguration is null)
@@ -171,7 +186,11 @@ root.SetAction(async (result, cancellationToken) =>
     }
     else
     {
-        builder.Services.AddChatRoomRedis(redisConfiguration!, o => o.NodeId = node);
+        builder.Services.AddChatRoomRedis(redisConfiguration!, o =>
+        {
+            o.NodeId = node;
+            o.NodeLease = lease is { } seconds ? TimeSpan.FromSeconds(seconds) : o.NodeLease;
+        });
     }
 
     var certificate = result.GetValue(tlsCert)?.FullName;

@@ -36,7 +36,9 @@ public sealed class RedisChatRoomOptions
 
     /// <summary>
     /// How long this node's lease lasts unless renewed (it renews it three times a lease). When a node dies, its sessions
-    /// end this long after its last renewal, and its users are then free to be online elsewhere. Default 10 s; 1 s to 5 min.
+    /// end one to two leases after its last renewal (once the lease has lapsed, the other nodes wait one more lease, so a
+    /// lease that lapsed while Redis itself was away ends nobody's session), and its users are then shown offline. Their
+    /// logging in elsewhere needs no wait. Default 10 s; 1 s to 5 min; give every node the same.
     /// </summary>
     public TimeSpan NodeLease { get; set; } = TimeSpan.FromSeconds(10);
 }

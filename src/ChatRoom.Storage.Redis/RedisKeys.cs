@@ -58,6 +58,9 @@ internal sealed class RedisKeys
     /// <summary>String with a time to live: present while <paramref name="node"/> is alive (the presence scripts build the same name).</summary>
     public RedisKey NodeLease(string node) => Prefix + "node:" + node;
 
+    /// <summary>Set by the first sweep that finds <paramref name="node"/>'s lease gone; its age says how long it has been gone.</summary>
+    public RedisKey NodeMissing(string node) => Prefix + "node-missing:" + node;
+
     /// <summary>
     /// String with a time to live: the consent question <paramref name="requester"/> asked <paramref name="target"/>. The
     /// requester's length comes first, so no two pairs of names make the same key.

@@ -54,7 +54,6 @@ public static class RedisServiceCollectionExtensions
             var run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
             return new RedisClusterIdentity($"{options.NodeId ?? DefaultNodeName()}.{run}", options.NodeLease);
         });
-        services.TryAddSingleton<RedisLinkState>();
         services.AddSingleton<IPresenceService, RedisPresenceDirectory>();
         services.AddSingleton<IConsentDirectory, RedisConsentDirectory>();
         services.AddSingleton<IClusterBus, RedisClusterBus>();

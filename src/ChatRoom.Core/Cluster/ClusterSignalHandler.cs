@@ -42,13 +42,13 @@ internal sealed class ClusterSignalHandler : IClusterSignalHandler
         }
     }
 
-    public ValueTask ResynchronizeAsync(CancellationToken cancellationToken = default)
+    public async ValueTask ResynchronizeAsync(CancellationToken cancellationToken = default)
     {
         foreach (var session in _registry.All)
         {
+            // A session another node ended meanwhile is closed here; the rest read what they missed.
+            await _sessions.EndIfGoneAsync(session, cancellationToken).ConfigureAwait(false);
             session.CatchUp();
         }
-
-        return ValueTask.CompletedTask;
     }
 }

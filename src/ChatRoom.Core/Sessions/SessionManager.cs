@@ -107,10 +107,39 @@ internal sealed class SessionManager : ISessionManager
         _events.Publish(new MessagesAcknowledged(_time.GetUtcNow(), session.User, taken.Count));
     }
 
-    public ValueTask<bool> HeartbeatAsync(ChatSession session, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> HeartbeatAsync(ChatSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return session.IsActive ? _presence.HeartbeatAsync(session.Id, session.User, cancellationToken) : ValueTask.FromResult(false);
+        if (!session.IsActive)
+        {
+            return false;
+        }
+
+        if (await _presence.HeartbeatAsync(session.Id, session.User, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        await EndIfGoneAsync(session, cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// Ends <paramref name="session"/> here when presence no longer holds it: another node ended it (displaced, or
+    /// expired while this node was cut off) and the signal that should have closed it here was lost. Without this the
+    /// client would stay connected to a session nobody can reach.
+    /// </summary>
+    internal async ValueTask EndIfGoneAsync(ChatSession session, CancellationToken cancellationToken)
+    {
+        var current = await _presence.FindAsync(session.User, cancellationToken).ConfigureAwait(false);
+        if (current?.Id == session.Id)
+        {
+            return;
+        }
+
+        // A newer session of the user took over; none means it expired.
+        CloseHere(session.Info, current is null ? new SessionEnd(LogoutReason.Expired) : new SessionEnd(LogoutReason.Displaced, current.RemoteAddress));
+        _consent.SessionEnded(session.Info);
     }
 
     public async ValueTask LogoutAsync(ChatSession session, LogoutReason reason, CancellationToken cancellationToken = default)

@@ -21,11 +21,16 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         return 0
         """;
 
+    // KEYS: the node's lease, its missing marker. ARGV: the marker's time to live, nine leases (ten minus the one waited).
+    private const string LeaveScript = """
+        redis.call('DEL', KEYS[1])
+        redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisGateway _gateway;
     private readonly RedisClusterIdentity _identity;
     private readonly IClusterSignalHandler _handler;
-    private readonly RedisLinkState _link;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -33,9 +38,8 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
 
-    public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, RedisLinkState link, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
+    public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
     {
-        _link = link;
         _redis = redis;
         _gateway = gateway;
         _identity = identity;
@@ -47,7 +51,6 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _redis.ConnectionRestored += OnConnectionRestored;
-        _redis.ConnectionFailed += OnConnectionFailed;
         var subscriber = _redis.GetSubscriber();
 
         // One channel, one queue, handled one signal at a time: a node's signals to this one keep their order, whether
@@ -74,7 +77,6 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _redis.ConnectionRestored -= OnConnectionRestored;
-        _redis.ConnectionFailed -= OnConnectionFailed;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _renewing.ConfigureAwait(false);
         try
@@ -84,8 +86,12 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
                 await _mine.UnsubscribeAsync().ConfigureAwait(false);
             }
 
-            // Gone at once rather than after the lease: any session left here is swept now, not seconds later.
-            await _gateway.Database.KeyDeleteAsync(_gateway.Keys.NodeLease(_identity.NodeId)).ConfigureAwait(false);
+            // Gone at once rather than after the lease: any session left here is swept now, not seconds later. The lease
+            // is dropped and marked missing for a lease already (see RedisPresenceDirectory's sweep), in one step.
+            await _gateway.Database.ScriptEvaluateAsync(
+                LeaveScript,
+                [_gateway.Keys.NodeLease(_identity.NodeId), _gateway.Keys.NodeMissing(_identity.NodeId)],
+                [(long)(_identity.Lease * 9).TotalMilliseconds]).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
@@ -125,11 +131,8 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         }
     }
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => _link.Lost();
-
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        _link.Restored();
         if (e.ConnectionType != ConnectionType.Subscription)
         {
             _ = RenewLeaseAsync();
@@ -209,7 +212,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} joined (lease {LeaseSeconds} s)")]
     private static partial void NodeStarted(ILogger logger, string node, double leaseSeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} could not renew its lease; if Redis stays away longer than the lease, other nodes end its sessions")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} could not renew its lease; should it stay cut off from Redis while other nodes are not, they end its sessions one lease after it lapses")]
     private static partial void LeaseNotRenewed(ILogger logger, Exception exception, string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} renewed its lease again")]

@@ -7,8 +7,8 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// <summary>
 /// Who is online in the whole cluster, and on which node: a hash per user's session, one sorted set of users by last
 /// heartbeat, and per node the set of its users. Every change is one script, so two nodes cannot both think they hold a
-/// user's session. A node keeps a lease (see <see cref="RedisClusterNode"/>); when it lapses, the first sweep on any node
-/// ends that node's sessions.
+/// user's session. A node keeps a lease (see <see cref="RedisClusterNode"/>); once it has been missing for a whole lease,
+/// the next sweep on any node ends that node's sessions.
 /// </summary>
 internal sealed class RedisPresenceDirectory : IPresenceService
 {
@@ -54,7 +54,11 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         return out
         """;
 
-    // KEYS: online set, nodes set. ARGV: prefix, heartbeat cutoff ms (older expire).
+    // KEYS: online set, nodes set. ARGV: prefix, heartbeat cutoff ms (older expire), lease ms.
+    // A node is dead once its lease has been seen missing for a whole lease: a marker set the first time a sweep finds
+    // the lease gone (its TTL tells its age; ten leases, so sweeps a second apart cannot all miss the nine-lease window
+    // in which it says dead) and dropped when the lease is back. A lease that lapsed while Redis was away proves nothing,
+    // since no node could renew it; every live node renews within a lease of Redis returning.
     private const string SweepScript = """
         local out = {}
         local function expire(user, node)
@@ -69,10 +73,16 @@ internal sealed class RedisPresenceDirectory : IPresenceService
           table.insert(out, v[1]); table.insert(out, v[2])
         end
         for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])) do expire(user, nil) end
+        local lease = tonumber(ARGV[3])
         for _, node in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-          if redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 0 then
+          local missing = ARGV[1] .. 'node-missing:' .. node -- RedisKeys.NodeMissing
+          if redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 1 then
+            redis.call('DEL', missing)
+          elseif redis.call('SET', missing, '1', 'NX', 'PX', lease * 10) then
+            -- first seen without its lease: it has one more lease to renew it
+          elseif redis.call('PTTL', missing) <= lease * 9 then
             for _, user in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'node-users:' .. node)) do expire(user, node) end
-            redis.call('DEL', ARGV[1] .. 'node-users:' .. node)
+            redis.call('DEL', ARGV[1] .. 'node-users:' .. node, missing)
             redis.call('SREM', KEYS[2], node)
           end
         end
@@ -83,11 +93,9 @@ internal sealed class RedisPresenceDirectory : IPresenceService
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<ChatRoomOptions> _options;
     private readonly RedisClusterIdentity _node;
-    private readonly RedisLinkState _link;
 
-    public RedisPresenceDirectory(RedisGateway redis, RedisClusterIdentity node, RedisLinkState link, TimeProvider time, IOptionsMonitor<ChatRoomOptions> options)
+    public RedisPresenceDirectory(RedisGateway redis, RedisClusterIdentity node, TimeProvider time, IOptionsMonitor<ChatRoomOptions> options)
     {
-        _link = link;
         _redis = redis;
         _node = node;
         _time = time;
@@ -160,18 +168,13 @@ internal sealed class RedisPresenceDirectory : IPresenceService
 
     public async ValueTask<IReadOnlyList<SessionInfo>> SweepAsync(CancellationToken cancellationToken = default)
     {
-        // Heartbeats and leases could not be recorded while Redis was away: give them time to be renewed.
-        if (!_link.MaySweep)
-        {
-            return [];
-        }
 
         var now = _time.GetUtcNow();
         var cutoff = Milliseconds(now - _options.CurrentValue.HeartbeatTimeout);
         var result = await _redis.ScriptAsync(
             SweepScript,
             [_redis.Keys.Online, _redis.Keys.Nodes],
-            [_redis.Keys.Prefix, cutoff],
+            [_redis.Keys.Prefix, cutoff, (long)_node.Lease.TotalMilliseconds],
             "expire sessions",
             cancellationToken).ConfigureAwait(false);
         return ReadAll((RedisResult[])result!);

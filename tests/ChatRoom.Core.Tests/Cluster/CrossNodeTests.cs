@@ -171,6 +171,52 @@ public sealed class CrossNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_displaced_from_another_node_whose_signal_was_lost_is_closed_at_its_next_heartbeat()
+    {
+        var first = await A.OnlineAsync("seas", address: "10.0.0.1");
+        _nodes.Dropping = true;
+        await B.OnlineAsync("seas", address: "10.0.0.2");
+        _nodes.Dropping = false;
+        Assert.Null(A.ConnectionOf(first).ClosedWith);
+
+        Assert.False(await A.Sessions.HeartbeatAsync(A.Session(first)));
+
+        Assert.Equal(new SessionEnd(LogoutReason.Displaced, "10.0.0.2"), A.ConnectionOf(first).ClosedWith);
+        Assert.False(A.Session(first).IsActive);
+    }
+
+    [Fact]
+    public async Task A_session_expired_by_another_node_whose_signal_was_lost_is_closed_when_its_node_resynchronizes()
+    {
+        var columbia = await B.OnlineAsync("columbia");
+        var seas = await A.OnlineAsync("seas");
+        var heartbeatTimeout = A.Get<Microsoft.Extensions.Options.IOptions<ChatRoomOptions>>().Value.HeartbeatTimeout;
+        _nodes.Time.Advance(heartbeatTimeout + TimeSpan.FromSeconds(1));
+        await B.Sessions.HeartbeatAsync(B.Session(columbia));
+        _nodes.Dropping = true;
+        Assert.Equal(1, await B.Sessions.ExpireAsync());
+        _nodes.Dropping = false;
+        Assert.Null(A.ConnectionOf(seas).ClosedWith);
+
+        await A.Get<IClusterSignalHandler>().ResynchronizeAsync();
+
+        Assert.Equal(new SessionEnd(LogoutReason.Expired), A.ConnectionOf(seas).ClosedWith);
+        Assert.Equal(0, A.Sessions.Count);
+    }
+
+    [Fact]
+    public async Task Resynchronizing_keeps_the_sessions_presence_still_holds()
+    {
+        var seas = await A.OnlineAsync("seas");
+
+        await A.Get<IClusterSignalHandler>().ResynchronizeAsync();
+        Assert.True(await A.Sessions.HeartbeatAsync(A.Session(seas)));
+
+        Assert.Null(A.ConnectionOf(seas).ClosedWith);
+        Assert.True(A.Session(seas).IsActive);
+    }
+
+    [Fact]
     public async Task A_block_tells_the_blocked_user_on_the_other_node_that_the_blocker_left()
     {
         var seas = await A.OnlineAsync("seas");

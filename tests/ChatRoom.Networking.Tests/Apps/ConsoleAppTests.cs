@@ -85,6 +85,9 @@ public sealed class ConsoleAppTests
     [InlineData("--credentials", "/nonexistent/credentials.txt")]
     [InlineData("not-a-port")]
     [InlineData("70000")]
+    [InlineData("--node-lease", "2")]
+    [InlineData("--redis", "127.0.0.1:1", "--node-lease", "0.5")]
+    [InlineData("--redis", "127.0.0.1:1", "--node-lease", "NaN")]
     public async Task The_server_refuses_bad_arguments_with_a_message_and_exit_code_2(params string[] args)
     {
         await using var server = AppProcess.Server(args);
@@ -167,7 +170,7 @@ public sealed class ConsoleAppTests
         await using var server = AppProcess.Server("--help");
 
         Assert.Equal(0, await server.WaitForExitAsync());
-        foreach (var option in new[] { "<port>", "--credentials", "--block-time", "--heartbeat-timeout", "--max-mailbox-messages", "--max-mailbox-bytes" })
+        foreach (var option in new[] { "<port>", "--credentials", "--block-time", "--heartbeat-timeout", "--max-mailbox-messages", "--max-mailbox-bytes", "--node-lease" })
         {
             Assert.Contains(server.Lines, l => l.Contains(option, StringComparison.Ordinal));
         }

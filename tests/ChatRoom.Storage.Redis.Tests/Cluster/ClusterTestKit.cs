@@ -42,7 +42,17 @@ internal sealed class ClusterTestKit : IAsyncDisposable
     public async Task<RedisPresenceDirectory> PresenceAsync(string node, TimeSpan? lease = null, TimeSpan? operationTimeout = null)
     {
         var identity = new RedisClusterIdentity(node, lease ?? TimeSpan.FromMinutes(5));
-        return new(new RedisGateway(await ConnectAsync(operationTimeout), Prefix), identity, new RedisLinkState(Time, identity), Time, new Monitor<ChatRoomOptions>(Options));
+        return new(new RedisGateway(await ConnectAsync(operationTimeout), Prefix), identity, Time, new Monitor<ChatRoomOptions>(Options));
+    }
+
+    /// <summary>
+    /// <paramref name="node"/> is dead as a sweep tells it: its lease is gone and has been missing for longer than a
+    /// lease (the marker the first sweep sets, aged past the grace that lets a live node renew after a Redis outage).
+    /// </summary>
+    public async Task LeaseLapsedLongAgoAsync(string node)
+    {
+        await Raw.KeyDeleteAsync(Keys.NodeLease(node));
+        await Raw.StringSetAsync(Keys.NodeMissing(node), "1", TimeSpan.FromMinutes(1));
     }
 
     public async Task<RedisConsentDirectory> ConsentAsync(TimeSpan? operationTimeout = null)

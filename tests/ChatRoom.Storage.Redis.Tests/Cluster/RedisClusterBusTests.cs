@@ -166,7 +166,7 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         var a = await StartNodeAsync("node-a");
         var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
         Assert.Contains("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
-        await _kit.Raw.KeyDeleteAsync(_kit.Keys.NodeLease("node-b"));
+        await _kit.LeaseLapsedLongAgoAsync("node-b");
         await (await _kit.PresenceAsync("node-a")).SweepAsync();
         Assert.DoesNotContain("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
 
@@ -239,7 +239,7 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         var identity = new RedisClusterIdentity(name, lease ?? TimeSpan.FromSeconds(30));
         var handler = new RecordingHandler();
         var logger = new FakeLogger<RedisClusterNode>();
-        var node = new RedisClusterNode(connection, gateway, identity, new RedisLinkState(time ?? TimeProvider.System, identity), handler, time ?? TimeProvider.System, logger);
+        var node = new RedisClusterNode(connection, gateway, identity, handler, time ?? TimeProvider.System, logger);
         _started.Add(node);
         await node.StartAsync(CancellationToken.None);
         return new(new RedisClusterBus(connection, gateway, identity, new FakeLogger<RedisClusterBus>()), node, handler, logger.Collector);
