@@ -37,6 +37,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private ChannelMessageQueue? _mine;
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
+    private long _renewedAt;
 
     public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
     {
@@ -182,6 +183,23 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         }
     }
 
+    private async Task ResynchronizeAsync()
+    {
+        try
+        {
+            await _handler.ResynchronizeAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // The next renewal, heartbeat or message tries again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SignalFailed(_logger, ex);
+        }
+    }
+
     private async Task RenewLeaseAsync()
     {
         try
@@ -194,6 +212,16 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             if (Interlocked.Exchange(ref _leaseFailing, 0) == 1)
             {
                 LeaseRenewed(_logger, _identity.NodeId);
+            }
+
+            // A gap longer than the lease (the process was paused, or cut off from Redis without the library noticing):
+            // other nodes may have ended sessions here meanwhile, and signals were missed. Check every session.
+            var now = _time.GetTimestamp();
+            var before = Interlocked.Exchange(ref _renewedAt, now);
+            if (before != 0 && _time.GetElapsedTime(before, now) > _identity.Lease)
+            {
+                LeaseGap(_logger, _identity.NodeId);
+                _ = ResynchronizeAsync();
             }
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
@@ -208,6 +236,9 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} started while Redis is away; it listens for signals when Redis returns")]
     private static partial void NotListening(ILogger logger, Exception exception, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {Node} renewed its lease after longer than a lease; its sessions are checked against presence")]
+    private static partial void LeaseGap(ILogger logger, string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} joined (lease {LeaseSeconds} s)")]
     private static partial void NodeStarted(ILogger logger, string node, double leaseSeconds);

@@ -142,6 +142,25 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task A_renewal_after_a_gap_longer_than_the_lease_has_the_node_check_its_sessions_and_one_on_time_does_not()
+    {
+        var time = new FakeTimeProvider();
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        var lease = _kit.Keys.NodeLease("node-b");
+
+        // On time: renewed, nothing to check.
+        Assert.True(await _kit.Raw.KeyExpireAsync(lease, TimeSpan.FromSeconds(2)));
+        time.Advance(TimeSpan.FromSeconds(10));
+        await WaitForAsync(async () => (await _kit.Raw.KeyTimeToLiveAsync(lease)) ?? TimeSpan.Zero, static ttl => ttl > TimeSpan.FromSeconds(20));
+        Assert.False(b.Handler.Resynchronized.Task.IsCompleted);
+
+        // Paused for longer than a lease (the clock jumps, one tick fires): the renewal finds the gap.
+        time.Advance(TimeSpan.FromSeconds(45));
+        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        Assert.Contains(b.Logs.GetSnapshot(), static r => r.Level == LogLevel.Warning && r.Message.Contains("longer than a lease", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_lease_is_set_at_start_renewed_on_the_timer_and_deleted_at_stop()
     {
         var time = new FakeTimeProvider();
