@@ -4,6 +4,7 @@
 #   tools/cluster/run.sh                      start everything, print the addresses, keep running until Ctrl-C
 #   tools/cluster/run.sh load SCENARIO ARGS   run one load-generator scenario through haproxy, print its JSON line
 #                                             (with the cluster's CPU added), then stop everything
+#   tools/cluster/run.sh build                only install (redis-server, haproxy), publish the server, build the generator
 # e.g. tools/cluster/run.sh load direct --pairs 100 --messages 2000 --window 32
 # Everything (published server, generator build, Redis data, logs) lives under WORK, outside the repository; the
 # Redis and node data are removed on exit, logs stay in WORK/last-run.
@@ -31,8 +32,8 @@ perf_use_work "${WORK:-${TMPDIR:-/tmp}/chatroom-cluster-$(cksum <<<"$REPO" | cut
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 case ${1:-run} in
-    run | load) MODE=${1:-run} ;;
-    *) echo "usage: $0 [load SCENARIO [loadgen options...]]" >&2; exit 2 ;;
+    run | load | build) MODE=${1:-run} ;;
+    *) echo "usage: $0 [run | build | load SCENARIO [loadgen options...]]" >&2; exit 2 ;;
 esac
 [ $# -gt 0 ] && shift
 [[ "$NODES" =~ ^[1-9][0-9]?$ ]] || { echo "error: NODES must be from 1 to 99 (was $NODES)" >&2; exit 2; }
@@ -105,18 +106,19 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$WORK/server-bin/ChatRoom.ServerApp.dll" ]; then
-    [ "$SQLITE" = 1 ] || { "$REPO/tools/redis/install.sh"; install_haproxy; }
+    [ "$SQLITE" = 1 ] && [ "$MODE" != build ] || { "$REPO/tools/redis/install.sh"; install_haproxy; }
     perf_log "publishing ChatRoom.ServerApp (Release) to $WORK/server-bin"
     dotnet publish "$REPO/src/ChatRoom.ServerApp/ChatRoom.ServerApp.csproj" -c Release -o "$WORK/server-bin" -nologo -v q \
         >"$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; echo "error: the server did not publish" >&2; exit 1; }
 fi
-if [ "$MODE" = load ]; then
+if [ "$MODE" != run ]; then
     if [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$WORK/loadgen-bin/loadgen" ]; then
         LOADGEN_BIN="$WORK/loadgen-bin/loadgen"
     else
         perf_build_loadgen
     fi
 fi
+[ "$MODE" != build ] || exit 0
 if [ "$SQLITE" != 1 ]; then
     command -v redis-server >/dev/null && command -v haproxy >/dev/null \
         || { echo "error: redis-server and haproxy are needed (run without SKIP_BUILD=1 to install them)" >&2; exit 1; }
