@@ -267,6 +267,11 @@ line=$("$LOADGEN_BIN" "$scenario" --proto chatroom --host 127.0.0.1 --port "$POR
 end_ns=$(date +%s%N)
 [ -n "$line" ] || line="{\"scenario\":\"$scenario\",\"server\":\"$STORE-$NODES\",\"complete\":false,\"error\":\"no output (see $WORK/last-run/loadgen.log)\"}"
 
+# What Redis did for the run (calls per command, inside scripts too), kept with the logs.
+if [ -n "$REDIS_PID" ]; then
+    redis-cli -p "$REDIS_PORT" info commandstats >"$RUN/redis-commandstats.log" 2>&1 || true
+fi
+
 # Cores busy = ticks used / (ticks per second * wall seconds).
 hz=$(getconf CLK_TCK)
 wall=$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
