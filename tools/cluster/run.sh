@@ -75,23 +75,33 @@ ticks_of() {
     awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# Everything this script started, stopped in reverse order on any exit; the run folder (data) is removed.
+# Everything this script started, stopped on any exit (SIGTERM, then SIGKILL after 15 s); the run folder is removed.
 PIDS=()
 RUN=
+REDIS_PID=
+stop_pid() { kill -TERM "$1" 2>/dev/null || true; }
+wait_pid() {
+    for _ in $(seq 150); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
-    local status=$? i pid
+    local status=$? pid
     trap - EXIT INT TERM
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill -TERM "${PIDS[$i]}" 2>/dev/null || true
+    # haproxy and the nodes first (a node deletes its lease in Redis as it stops), Redis last.
+    for pid in "${PIDS[@]}"; do
+        [ "$pid" = "${REDIS_PID:-}" ] || stop_pid "$pid"
     done
     for pid in "${PIDS[@]}"; do
-        for _ in $(seq 150); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        [ "$pid" = "${REDIS_PID:-}" ] || wait_pid "$pid"
     done
+    if [ -n "${REDIS_PID:-}" ]; then
+        stop_pid "$REDIS_PID"
+        wait_pid "$REDIS_PID"
+    fi
     if [ -n "$RUN" ]; then
         # Logs are kept to read after the run; data (Redis files, SQLite file) goes.
         rm -rf "$WORK/last-run"
@@ -176,7 +186,6 @@ wait_port() {
     exit 1
 }
 
-REDIS_PID=
 HAPROXY_PID=
 if [ "$SQLITE" = 1 ]; then
     NODES=1
