@@ -23,6 +23,10 @@ public interface IPresenceService
     /// <summary>Every online session, in no particular order.</summary>
     ValueTask<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Every online user, in no particular order: what <c>online</c> needs, which a shared directory can answer more cheaply than <see cref="ListAsync"/>.</summary>
+    async ValueTask<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancellationToken = default)
+        => [.. (await ListAsync(cancellationToken).ConfigureAwait(false)).Select(static s => s.User)];
+
     /// <summary>Ends every session whose last heartbeat is older than the heartbeat timeout and returns them. The host calls this on its timer.</summary>
     ValueTask<IReadOnlyList<SessionInfo>> SweepAsync(CancellationToken cancellationToken = default);
 }

@@ -106,8 +106,7 @@ internal sealed class MessageRouter : IMessageRouter
         // Online on another node: that node offers it to the session as this one would have. When the signal cannot
         // reach that node now, the session reads it from the store when its node catches up.
         if (session is null && _cluster.Clustered
-            && await _presence.FindAsync(to, cancellationToken).ConfigureAwait(false) is { } elsewhere
-            && !_cluster.IsHere(elsewhere))
+            && await FindElsewhereAsync(to, cancellationToken).ConfigureAwait(false) is { } elsewhere)
         {
             if (!await _cluster.Bus.SendAsync(elsewhere.Node!, new DeliverSignal(to, stored), cancellationToken).ConfigureAwait(false))
             {
@@ -142,6 +141,21 @@ internal sealed class MessageRouter : IMessageRouter
         // The server's log may know who was skipped; the sender must not (see BroadcastResult).
         _events.Publish(new BroadcastSent(message.SentAt, message, sent, skipped));
         return new BroadcastResult(message, sent);
+    }
+
+    // The message is stored already: a failure to look its recipient up must not turn into an error, or the sender would
+    // send it again as a new message. Unknown counts as offline; their session reads it from the store.
+    private async ValueTask<SessionInfo?> FindElsewhereAsync(string user, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var found = await _presence.FindAsync(user, cancellationToken).ConfigureAwait(false);
+            return found is not null && !_cluster.IsHere(found) ? found : null;
+        }
+        catch (Storage.ChatStoreException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Hands a broadcast to every session on this node but the sender's and those who blocked the sender.</summary>
@@ -188,13 +202,14 @@ internal sealed class MessageRouter : IMessageRouter
     private async ValueTask<int> CountRecipientsElsewhereAsync(string from, CancellationToken cancellationToken)
     {
         var checks = new List<ValueTask<bool>>();
-        foreach (var other in await _presence.ListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var user in await _presence.ListUsersAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!_cluster.IsHere(other) && !string.Equals(other.User, from, StringComparison.Ordinal))
+            // One session per user: a user with a session here is counted by this node.
+            if (_sessions.FindUser(user) is null && !string.Equals(user, from, StringComparison.Ordinal))
             {
-                #pragma warning disable CA2012 // Kept to await below, each exactly once.
-                checks.Add(_blacklist.HasBlockedAsync(other.User, from, cancellationToken));
-                #pragma warning restore CA2012
+#pragma warning disable CA2012 // Kept to await below, each exactly once.
+                checks.Add(_blacklist.HasBlockedAsync(user, from, cancellationToken));
+#pragma warning restore CA2012
             }
         }
 

@@ -164,12 +164,12 @@ internal sealed class SessionManager : ISessionManager
     {
         ArgumentNullException.ThrowIfNull(viewer);
         // Every check is asked before any answer is awaited, so a remote store answers them together.
-        var others = await _presence.ListAsync(cancellationToken).ConfigureAwait(false);
+        var others = await _presence.ListUsersAsync(cancellationToken).ConfigureAwait(false);
         var checks = new ValueTask<bool>[others.Count];
         for (var i = 0; i < others.Count; i++)
         {
             #pragma warning disable CA2012 // Kept to await below, each exactly once.
-            checks[i] = _blacklist.HasBlockedAsync(others[i].User, viewer.User, cancellationToken);
+            checks[i] = _blacklist.HasBlockedAsync(others[i], viewer.User, cancellationToken);
             #pragma warning restore CA2012
         }
 
@@ -179,7 +179,7 @@ internal sealed class SessionManager : ISessionManager
             // Someone who blocked you does not show as online to you.
             if (!await checks[i].ConfigureAwait(false))
             {
-                visible.Add(others[i].User);
+                visible.Add(others[i]);
             }
         }
 

@@ -23,6 +23,7 @@ internal sealed class CommandDispatcher
     private readonly ILogger _logger;
     private readonly ChatServerMetrics _metrics;
     private readonly int _maxRefusedLines;
+    private readonly StoreFailureLog _storeFailures;
 
     public CommandDispatcher(
         ISessionManager sessions,
@@ -32,8 +33,10 @@ internal sealed class CommandDispatcher
         IOptionsMonitor<ChatRoomOptions> core,
         IOptions<ChatServerOptions> server,
         ILogger<ChatServer> logger,
-        ChatServerMetrics metrics)
+        ChatServerMetrics metrics,
+        TimeProvider time)
     {
+        _storeFailures = new StoreFailureLog(time);
         _metrics = metrics;
         _services = new CommandServices(sessions, router, blacklist, consent, core, metrics);
         _maxRefusedLines = server.Value.MaxRefusedLines;
@@ -167,7 +170,15 @@ internal sealed class CommandDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            ServerLog.CommandFailed(_logger, ex, command.Spec.Name, connection.Name);
+            if (ex is not Storage.ChatStoreException)
+            {
+                ServerLog.CommandFailed(_logger, ex, command.Spec.Name, connection.Name);
+            }
+            else if (_storeFailures.ShouldLog(out var unlogged))
+            {
+                ServerLog.StoreFailed(_logger, ex, command.Spec.Name, connection.Name, unlogged);
+            }
+
             return ReplyNotice.Failure(command.Tag, ErrorCodes.ServerError, $"the server could not complete {command.Spec.Name}; try again");
         }
     }

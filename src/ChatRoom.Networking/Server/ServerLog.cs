@@ -23,6 +23,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Command {Command} from {Connection} failed")]
     public static partial void CommandFailed(ILogger logger, Exception exception, string command, string connection);
 
+    [LoggerMessage(EventId = 120, Level = LogLevel.Error, Message = "Command {Command} from {Connection} failed: the store could not be reached ({Unlogged} more store failures since the last one logged; at most one is logged every 10 s)")]
+    public static partial void StoreFailed(ILogger logger, Exception exception, string command, string connection, int unlogged);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Shutting down: telling {Count} connected clients")]
     public static partial void ShuttingDown(ILogger logger, int count);
 

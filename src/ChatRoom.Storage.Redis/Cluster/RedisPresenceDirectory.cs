@@ -166,6 +166,14 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         return ReadAll((RedisResult[])result!);
     }
 
+    // One plain command, no script: a script holds Redis for every other client until it ends, and this one would read
+    // every session of the cluster for each `online`.
+    public async ValueTask<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancellationToken = default)
+    {
+        var users = await _redis.RunAsync(_redis.Keys.Online, static (db, key) => db.SortedSetRangeByRankAsync(key), "list who is online", cancellationToken).ConfigureAwait(false);
+        return [.. users.Select(static u => u.ToString())];
+    }
+
     public async ValueTask<IReadOnlyList<SessionInfo>> SweepAsync(CancellationToken cancellationToken = default)
     {
 
