@@ -98,16 +98,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for_quiet() {
-    local waited=0
-    LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-    while awk -v l="$LOAD1" -v m="$LOAD_MAX" 'BEGIN { exit !(l >= m) }' && [ "$waited" -lt "$LOAD_WAIT" ]; do
-        sleep 5
-        waited=$((waited + 5))
-        LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-    done
-}
-
 perf_build_loadgen
 if [ "$SERVER" = chatroom ]; then build_chatroom; else start_peer; fi
 
