@@ -38,17 +38,6 @@ export USERS
 "$HERE/run.sh" build
 
 # Other work on the machine skews the figures: start each run on a quiet machine (or after LOAD_WAIT s).
-wait_for_quiet() {
-    local waited=0
-    LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-    while awk -v l="$LOAD1" -v m="$LOAD_MAX" 'BEGIN { exit !(l >= m) }' && [ "$waited" -lt "$LOAD_WAIT" ]; do
-        sleep 5
-        waited=$((waited + 5))
-        LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-    done
-    [ "$waited" -lt "$LOAD_WAIT" ] || perf_log "warning: load average still $LOAD1 after $LOAD_WAIT s; running anyway"
-}
-
 # one SETUP SCENARIO ARGS...: one fresh set-up, one generator run; appends the JSON line (with setup, run and
 # load1_before) to RESULTS.
 one() {

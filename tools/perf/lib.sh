@@ -114,3 +114,16 @@ perf_stop_server() {
 perf_field() {
     sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" <<<"$1" | tr -d '"'
 }
+
+# Waits (up to LOAD_WAIT seconds, checking every 5) until the 1-minute load average is under LOAD_MAX; leaves the last
+# reading in LOAD1, so a run can record how quiet the box was.
+wait_for_quiet() {
+    local waited=0
+    LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+    while awk -v l="$LOAD1" -v m="$LOAD_MAX" 'BEGIN { exit !(l >= m) }' && [ "$waited" -lt "$LOAD_WAIT" ]; do
+        sleep 5
+        waited=$((waited + 5))
+        LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+    done
+    [ "$waited" -lt "$LOAD_WAIT" ] || perf_log "warning: load average still $LOAD1 after $LOAD_WAIT s; running anyway"
+}
