@@ -171,20 +171,11 @@ internal sealed class MessageRouter : IMessageRouter
             }
         }
 
-        // Every block check is asked before any answer is awaited: a remote store answers them together, not one
-        // round trip per recipient; a local one has answered each already.
-        var checks = new ValueTask<bool>[recipients.Count];
-        for (var i = 0; i < recipients.Count; i++)
-        {
-            #pragma warning disable CA2012 // Kept to await below, each exactly once.
-            checks[i] = _blacklist.HasBlockedAsync(recipients[i].User, message.From, cancellationToken);
-            #pragma warning restore CA2012
-        }
-
+        var blocked = await _blacklist.HaveBlockedAsync([.. recipients.Select(static r => r.User)], message.From, cancellationToken).ConfigureAwait(false);
         int sent = 0, skipped = 0;
         for (var i = 0; i < recipients.Count; i++)
         {
-            if (await checks[i].ConfigureAwait(false))
+            if (blocked[i])
             {
                 skipped++;
             }
@@ -201,22 +192,20 @@ internal sealed class MessageRouter : IMessageRouter
     // but the sender and those who blocked the sender (counting blockers would tell the sender when one logs in).
     private async ValueTask<int> CountRecipientsElsewhereAsync(string from, CancellationToken cancellationToken)
     {
-        var checks = new List<ValueTask<bool>>();
+        var elsewhere = new List<string>();
         foreach (var user in await _presence.ListUsersAsync(cancellationToken).ConfigureAwait(false))
         {
             // One session per user: a user with a session here is counted by this node.
             if (_sessions.FindUser(user) is null && !string.Equals(user, from, StringComparison.Ordinal))
             {
-#pragma warning disable CA2012 // Kept to await below, each exactly once.
-                checks.Add(_blacklist.HasBlockedAsync(user, from, cancellationToken));
-#pragma warning restore CA2012
+                elsewhere.Add(user);
             }
         }
 
         var count = 0;
-        foreach (var check in checks)
+        foreach (var blocked in await _blacklist.HaveBlockedAsync(elsewhere, from, cancellationToken).ConfigureAwait(false))
         {
-            if (!await check.ConfigureAwait(false))
+            if (!blocked)
             {
                 count++;
             }

@@ -163,21 +163,13 @@ internal sealed class SessionManager : ISessionManager
     public async ValueTask<IReadOnlyList<string>> GetOnlineUsersAsync(ChatSession viewer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(viewer);
-        // Every check is asked before any answer is awaited, so a remote store answers them together.
         var others = await _presence.ListUsersAsync(cancellationToken).ConfigureAwait(false);
-        var checks = new ValueTask<bool>[others.Count];
-        for (var i = 0; i < others.Count; i++)
-        {
-            #pragma warning disable CA2012 // Kept to await below, each exactly once.
-            checks[i] = _blacklist.HasBlockedAsync(others[i], viewer.User, cancellationToken);
-            #pragma warning restore CA2012
-        }
-
+        var blocked = await _blacklist.HaveBlockedAsync(others, viewer.User, cancellationToken).ConfigureAwait(false);
         var visible = new List<string>(others.Count);
         for (var i = 0; i < others.Count; i++)
         {
             // Someone who blocked you does not show as online to you.
-            if (!await checks[i].ConfigureAwait(false))
+            if (!blocked[i])
             {
                 visible.Add(others[i]);
             }
