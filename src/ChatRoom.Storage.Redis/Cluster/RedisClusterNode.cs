@@ -146,25 +146,21 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
     private async Task CatchUpAsync()
     {
+        await RenewLeaseAsync().ConfigureAwait(false);
+        await ResynchronizeAsync().ConfigureAwait(false);
+
+        // The link may be back before the library has subscribed again: a signal sent in between is lost too, so
+        // read again once the subscription has surely been renewed. Reading again hands over nothing twice.
         try
         {
-            await RenewLeaseAsync().ConfigureAwait(false);
-            await _handler.ResynchronizeAsync(_stopping.Token).ConfigureAwait(false);
-
-            // The link may be back before the library has subscribed again: a signal sent in between is lost too, so
-            // read again once the subscription has surely been renewed. Reading again hands over nothing twice.
             await Task.Delay(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(false);
-            await _handler.ResynchronizeAsync(_stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            return;
         }
-#pragma warning disable CA1031 // The next renewal or message tries again.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            SignalFailed(_logger, ex);
-        }
+
+        await ResynchronizeAsync().ConfigureAwait(false);
     }
 
     private async Task RenewLoopAsync(CancellationToken stopping)
