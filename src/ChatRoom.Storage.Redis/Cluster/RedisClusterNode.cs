@@ -27,6 +27,9 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
         """;
 
+    private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_readAgainAfter = TimeSpan.FromSeconds(1);
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisGateway _gateway;
     private readonly RedisClusterIdentity _identity;
@@ -38,6 +41,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     private Task _renewing = Task.CompletedTask;
     private int _leaseFailing;
     private long _renewedAt;
+    private int _restorations;
 
     public RedisClusterNode(IConnectionMultiplexer redis, RedisGateway gateway, RedisClusterIdentity identity, IClusterSignalHandler handler, TimeProvider time, ILogger<RedisClusterNode> logger)
     {
@@ -134,33 +138,74 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType != ConnectionType.Subscription)
-        {
-            _ = RenewLeaseAsync();
-            return;
-        }
+        LinkRestored(_logger, _identity.NodeId, e.ConnectionType);
 
-        LinkRestored(_logger, _identity.NodeId);
-        _ = CatchUpAsync();
+        // One catch-up at a time; a link restored while one runs has it go round once more.
+        if (Interlocked.Increment(ref _restorations) == 1)
+        {
+            _ = CatchUpAsync();
+        }
     }
 
     private async Task CatchUpAsync()
     {
-        await RenewLeaseAsync().ConfigureAwait(false);
-        await ResynchronizeAsync().ConfigureAwait(false);
-
-        // The link may be back before the library has subscribed again: a signal sent in between is lost too, so
-        // read again once the subscription has surely been renewed. Reading again hands over nothing twice.
-        try
+        while (true)
         {
-            await Task.Delay(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(false);
+            var seen = Volatile.Read(ref _restorations);
+            await CatchUpOnceAsync().ConfigureAwait(false);
+            if (_stopping.IsCancellationRequested || Interlocked.CompareExchange(ref _restorations, 0, seen) == seen)
+            {
+                return;
+            }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+    }
+
+    private async Task CatchUpOnceAsync()
+    {
+        // Signals sent while the link was down were lost: every session reads its kept messages again. The library
+        // reports the link before Redis may answer (still connecting, or loading its append-only file), so a failed
+        // step is retried; a catch-up given up would leave missed messages waiting for the session's next read.
+        if (!await UntilDoneAsync(async () => await RenewLeaseAsync().ConfigureAwait(false) && await ResynchronizeAsync().ConfigureAwait(false)).ConfigureAwait(false))
         {
             return;
         }
 
-        await ResynchronizeAsync().ConfigureAwait(false);
+        // The link may be back before the library has subscribed again: a signal sent in between is lost too, so
+        // read again once the subscription has surely been renewed. Reading again hands over nothing twice.
+        if (await DelayAsync(s_readAgainAfter).ConfigureAwait(false))
+        {
+            await UntilDoneAsync(ResynchronizeAsync).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs <paramref name="step"/> until it succeeds, waiting longer each time up to a third of a lease; false once the node stops.</summary>
+    private async Task<bool> UntilDoneAsync(Func<Task<bool>> step)
+    {
+        var wait = s_firstRetry;
+        while (!await step().ConfigureAwait(false))
+        {
+            if (!await DelayAsync(wait).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, (_identity.Lease / 3).Ticks));
+        }
+
+        return true;
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, _time, _stopping.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task RenewLoopAsync(CancellationToken stopping)
@@ -179,24 +224,27 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
         }
     }
 
-    private async Task ResynchronizeAsync()
+    private async Task<bool> ResynchronizeAsync()
     {
         try
         {
             await _handler.ResynchronizeAsync(_stopping.Token).ConfigureAwait(false);
+            return true;
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            return false;
         }
-#pragma warning disable CA1031 // The next renewal, heartbeat or message tries again.
+#pragma warning disable CA1031 // The caller tries again (a catch-up), or the next renewal, heartbeat or message does.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             SignalFailed(_logger, ex);
+            return false;
         }
     }
 
-    private async Task RenewLeaseAsync()
+    private async Task<bool> RenewLeaseAsync()
     {
         try
         {
@@ -219,6 +267,8 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
                 LeaseGap(_logger, _identity.NodeId);
                 _ = ResynchronizeAsync();
             }
+
+            return true;
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
@@ -227,6 +277,8 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             {
                 LeaseNotRenewed(_logger, ex, _identity.NodeId);
             }
+
+            return false;
         }
     }
 
@@ -245,8 +297,8 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} renewed its lease again")]
     private static partial void LeaseRenewed(ILogger logger, string node);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} is linked to Redis again; its sessions read their kept messages again")]
-    private static partial void LinkRestored(ILogger logger, string node);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {Node} is linked to Redis again ({Connection}); its sessions read their kept messages again")]
+    private static partial void LinkRestored(ILogger logger, string node, ConnectionType connection);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A cluster signal could not be carried out")]
     private static partial void SignalFailed(ILogger logger, Exception exception);

@@ -214,10 +214,54 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         own.Stop();
         await own.StartAsync();
 
-        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        await WaitForAsync(() => b.Handler.Resynchronized.Task.IsCompleted, static done => done, time);
         await WaitForAsync(() => kit.Raw.KeyExistsAsync(lease), static exists => exists);
         await WaitForAsync(() => sender.SendAsync("node-b", new PresenceSignal("after")).AsTask(), static sent => sent);
         Assert.Equal(new PresenceSignal("after"), await b.Handler.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_catch_up_whose_lease_renewal_fails_tries_again_until_the_lease_is_set_then_resynchronizes()
+    {
+        var time = new FakeTimeProvider();
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        var lease = _kit.Keys.NodeLease("node-b");
+        await _kit.Raw.KeyDeleteAsync(lease);
+        // The renewal script's SADD now fails (WRONGTYPE), as a renewal sent while Redis still loads would.
+        await _kit.Raw.KeyDeleteAsync(_kit.Keys.Nodes);
+        await _kit.Raw.StringSetAsync(_kit.Keys.Nodes, "not a set");
+
+        await DropOtherClientsAsync();
+        await WaitForAsync(() => b.Logs.GetSnapshot(), static logs => logs.Any(static r => r.Message.Contains("could not renew", StringComparison.Ordinal)));
+        Assert.False(b.Handler.Resynchronized.Task.IsCompleted);
+        await _kit.Raw.KeyDeleteAsync(_kit.Keys.Nodes);
+
+        // The first retry comes a quarter second later, long before the renewal timer's tick (ten seconds).
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        Assert.True(await _kit.Raw.KeyExistsAsync(lease));
+        Assert.Contains("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
+    }
+
+    [Fact]
+    public async Task A_catch_up_whose_resynchronization_fails_tries_again_with_a_growing_wait()
+    {
+        var time = new FakeTimeProvider();
+        var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        b.Handler.FailingResynchronizations = 2;
+
+        await DropOtherClientsAsync();
+        await WaitForAsync(() => b.Handler.ResynchronizeCalls, static calls => calls == 1);
+
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await WaitForAsync(() => b.Handler.ResynchronizeCalls, static calls => calls == 2);
+        // The second wait is twice the first: a quarter second more is not enough.
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        Assert.False(b.Handler.Resynchronized.Task.IsCompleted);
+        Assert.Equal(2, b.Handler.ResynchronizeCalls);
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        Assert.Equal(2, b.Logs.GetSnapshot().Count(static r => r.Message == "A cluster signal could not be carried out"));
     }
 
     [Fact]
@@ -233,11 +277,13 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         await Within(async () => Assert.False(await a.Bus.SendAsync("node-b", new PresenceSignal("lost"))));
         await Within(async () => await a.Bus.PublishAsync(new PresenceSignal("lost")));
         var b = default(TestNode)!;
-        await Within(async () => b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), new FakeTimeProvider(), kit, bConnection));
+        var bTime = new FakeTimeProvider();
+        await Within(async () => b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), bTime, kit, bConnection));
         await Within(() => a.Node.StopAsync(CancellationToken.None));
 
         await own.StartAsync();
-        await WaitForAsync(() => kit.Raw.KeyExistsAsync(kit.Keys.NodeLease("node-b")), static exists => exists);
+        // b's catch-up may need a retry or two (its first renewal can meet Redis before it answers); its clock is fake.
+        await WaitForAsync(() => kit.Raw.KeyExistsAsync(kit.Keys.NodeLease("node-b")), static exists => exists, bTime);
         var sender = new RedisClusterBus(await kit.ConnectAsync(), new RedisGateway(await kit.ConnectAsync(), kit.Prefix), new RedisClusterIdentity("node-c", TimeSpan.FromSeconds(30)), new FakeLogger<RedisClusterBus>());
         await WaitForAsync(() => sender.SendAsync("node-b", new PresenceSignal("hello")).AsTask(), static sent => sent);
         Assert.Equal(new PresenceSignal("hello"), await b.Handler.NextAsync());
@@ -264,9 +310,14 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         return new(new RedisClusterBus(connection, gateway, identity, new FakeLogger<RedisClusterBus>()), node, handler, logger.Collector);
     }
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    /// <summary>
+    /// Polls until <paramref name="done"/>; with <paramref name="retries"/>, moves that fake clock on 50 ms a poll, up to
+    /// five seconds in all: enough for a catch-up's retries, never reaching the renewal timer's tick (ten seconds).
+    /// </summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, FakeTimeProvider? retries = null)
     {
         var clock = Stopwatch.StartNew();
+        var advanced = TimeSpan.Zero;
         while (true)
         {
             var value = await read();
@@ -277,16 +328,29 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
 
             Assert.True(clock.Elapsed < s_wait, $"still {value} after {s_wait}");
             await Task.Delay(20);
+            if (retries is not null && advanced < TimeSpan.FromSeconds(5))
+            {
+                retries.Advance(TimeSpan.FromMilliseconds(50));
+                advanced += TimeSpan.FromMilliseconds(50);
+            }
         }
     }
 
-    private static Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done) => WaitForAsync(() => Task.FromResult(read()), done);
+    private static Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done, FakeTimeProvider? retries = null) => WaitForAsync(() => Task.FromResult(read()), done, retries);
+
+    /// <summary>Drops every client but the kit's own, as a network break would: each node's link is restored a moment later.</summary>
+    private async Task DropOtherClientsAsync()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_kit.Server.Configuration + ",allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "SKIPME", "yes");
+    }
 
     private sealed record TestNode(RedisClusterBus Bus, RedisClusterNode Node, RecordingHandler Handler, FakeLogCollector Logs);
 
     private sealed class RecordingHandler : IClusterSignalHandler
     {
         private readonly Channel<ClusterSignal> _signals = Channel.CreateUnbounded<ClusterSignal>();
+        private int _resynchronizeCalls;
 
         public Func<ClusterSignal, Task> Before { get; set; } = static _ => Task.CompletedTask;
 
@@ -300,8 +364,17 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
             _signals.Writer.TryWrite(signal);
         }
 
+        public int FailingResynchronizations { get; set; }
+
+        public int ResynchronizeCalls => Volatile.Read(ref _resynchronizeCalls);
+
         public ValueTask ResynchronizeAsync(CancellationToken cancellationToken = default)
         {
+            if (Interlocked.Increment(ref _resynchronizeCalls) <= FailingResynchronizations)
+            {
+                throw new InvalidOperationException("resynchronization failed");
+            }
+
             Resynchronized.TrySetResult();
             return ValueTask.CompletedTask;
         }
