@@ -9,6 +9,15 @@ namespace ChatRoom.Storage.Contracts;
 /// <summary>What every <see cref="IOfflineStore"/> does, whatever keeps the messages.</summary>
 public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
 {
+    /// <summary>
+    /// Processor time a hundred thousand messages may cost, appended, read one at a time and acknowledged: enough for
+    /// any store that finds its cursor by index, far short of one that scans the queue per read (minutes).
+    /// </summary>
+    protected virtual TimeSpan BulkProcessorBudget => TimeSpan.FromSeconds(20);
+
+    /// <summary>Processor time used so far by this process and, for a store that runs in a server of its own, by that server.</summary>
+    protected virtual TimeSpan ProcessorTime() => Environment.CpuUsage.TotalTime;
+
     [Fact]
     public async Task Messages_come_back_in_append_order_and_stay_until_acknowledged()
     {
@@ -234,7 +243,7 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
         const int InFlight = 1_000;
         const int AcknowledgeEvery = 256;
         var clock = Stopwatch.StartNew();
-        var processorTime = Environment.CpuUsage.TotalTime;
+        var processorTime = ProcessorTime();
         var sequences = new Dictionary<MessageId, long>(Total);
         for (var start = 0; start < Total; start += InFlight)
         {
@@ -266,14 +275,14 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
         }
 
         await Store.AcknowledgeAsync("seas", taken);
-        processorTime = Environment.CpuUsage.TotalTime - processorTime;
+        processorTime = ProcessorTime() - processorTime;
         clock.Stop();
 
         Assert.Equal(Total, seen);
         Assert.Empty(await Store.ReadAsync("seas", 0, 10));
-        // Processor time of this process, so that a machine busy with other work does not fail it; wall time only
-        // has to show that it ends.
-        Assert.True(processorTime < TimeSpan.FromSeconds(20), $"used {processorTime} of processor time in {clock.Elapsed}");
+        // Processor time (of this process and the store's own, see ProcessorTime), so that a machine busy with other
+        // work does not fail it; wall time only has to show that it ends.
+        Assert.True(processorTime < BulkProcessorBudget, $"used {processorTime} of processor time in {clock.Elapsed} (budget {BulkProcessorBudget})");
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
     }
 }

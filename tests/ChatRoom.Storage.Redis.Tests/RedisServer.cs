@@ -48,6 +48,22 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
     /// <summary>Whether the process is running.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>Processor time the running server has used (user and system), zero when it is not running.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            var process = _process;
+            if (process is null)
+            {
+                return TimeSpan.Zero;
+            }
+
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Starts a server of its own; <paramref name="appendOnly"/> false runs it with no persistence at all.</summary>
     public static async Task<RedisServer> StartAsync(bool appendOnly = true)
     {
