@@ -273,7 +273,7 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         own.Stop();
         var bConnection = await kit.ConnectAsync(TimeSpan.FromSeconds(2));
 
-        // Each within two operation timeouts (2 s each) and some slack.
+        // Each within a few operation timeouts (2 s each; a start waits for a ping and a renewal), not hanging.
         await Within(async () => Assert.False(await a.Bus.SendAsync("node-b", new PresenceSignal("lost"))));
         await Within(async () => await a.Bus.PublishAsync(new PresenceSignal("lost")));
         var b = default(TestNode)!;
@@ -294,7 +294,7 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
     {
         var clock = Stopwatch.StartNew();
         await call();
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
     }
 
     private async Task<TestNode> StartNodeAsync(string name, TimeSpan? lease = null, TimeProvider? time = null, ClusterTestKit? kit = null, IConnectionMultiplexer? connection = null)
