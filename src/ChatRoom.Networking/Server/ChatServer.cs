@@ -259,6 +259,7 @@ public sealed class ChatServer : IAsyncDisposable
     private async Task SweepLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.SweepInterval, _time);
+        var sweepFailures = new StoreFailureLog(_time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -278,7 +279,15 @@ public sealed class ChatServer : IAsyncDisposable
                 catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
                 {
-                    ServerLog.SweepFailed(_logger, ex);
+                    // A store that is away fails every round (one a second) until it returns: logged like commands are.
+                    if (ex is not Storage.ChatStoreException)
+                    {
+                        ServerLog.SweepFailed(_logger, ex);
+                    }
+                    else if (sweepFailures.ShouldLog(out var unlogged))
+                    {
+                        ServerLog.SweepStoreFailed(_logger, ex, unlogged);
+                    }
                 }
             }
         }

@@ -35,6 +35,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Presence sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 121, Level = LogLevel.Error, Message = "Presence sweep failed: the store could not be reached ({Unlogged} more such failures since the last one logged; at most one is logged every 10 s)")]
+    public static partial void SweepStoreFailed(ILogger logger, Exception exception, int unlogged);
+
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Accepting connections failed ({Error}); pausing {PauseMs} ms before trying again")]
     public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error, double pauseMs);
 
