@@ -50,5 +50,8 @@ internal sealed class ClusterSignalHandler : IClusterSignalHandler
             await _sessions.EndIfGoneAsync(session, cancellationToken).ConfigureAwait(false);
             session.CatchUp();
         }
+
+        // Logins and logouts elsewhere whose signals were lost: what the sessions here were told is corrected.
+        await _sessions.ReannounceAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -24,6 +24,7 @@ internal sealed class SessionManager : ISessionManager
     private readonly ChatEventPublisher _events;
     private readonly ClusterSessions _cluster;
     private readonly ConcurrentDictionary<string, AnnouncedPresence> _announced = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _startedAt;
 
     public SessionManager(
         IAuthService auth,
@@ -49,6 +50,7 @@ internal sealed class SessionManager : ISessionManager
         _delivery = delivery;
         _time = time;
         _events = events;
+        _startedAt = time.GetUtcNow();
     }
 
     public int Count => _registry.Count;
@@ -205,6 +207,56 @@ internal sealed class SessionManager : ISessionManager
 
     /// <summary>Another node announced a change of <paramref name="user"/>'s presence: tell the sessions here.</summary>
     internal ValueTask AnnounceHereAsync(string user, CancellationToken cancellationToken) => AnnounceAsync(user, publish: false, cancellationToken);
+
+    /// <summary>
+    /// Presence signals from other nodes may have been lost (the link was down, or this node was paused): tell the
+    /// sessions here each change they missed. Users last announced online who are gone, users last announced gone who are
+    /// back, and users online who were never announced here but logged in after this node started. Those online since
+    /// before it started were never announced here (its sessions learn of them by asking who is online); they are only
+    /// noted, so that their leaving is announced.
+    /// </summary>
+    internal async ValueTask ReannounceAsync(CancellationToken cancellationToken)
+    {
+        var online = new HashSet<string>(await _presence.ListUsersAsync(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        var changed = new List<string>();
+        foreach (var (user, announced) in _announced)
+        {
+            if (announced.Online is { } was && was != online.Contains(user))
+            {
+                changed.Add(user);
+            }
+        }
+
+        // Asked all at once: after a start, every user online is unknown here.
+        var unknown = online.Where(user => !_announced.TryGetValue(user, out var announced) || announced.Online is null).ToList();
+        var finding = unknown.Select(user => _presence.FindAsync(user, cancellationToken).AsTask()).ToList();
+        for (var i = 0; i < unknown.Count; i++)
+        {
+            var session = await finding[i].ConfigureAwait(false);
+            if (session is null)
+            {
+                continue; // gone again meanwhile: nothing the sessions here were told needs correcting
+            }
+
+            if (session.LoginTime >= _startedAt)
+            {
+                changed.Add(unknown[i]);
+            }
+            else
+            {
+                var announced = _announced.GetOrAdd(unknown[i], static _ => new AnnouncedPresence());
+                await announced.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                announced.Online ??= true;
+                announced.Gate.Release();
+            }
+        }
+
+        foreach (var user in changed)
+        {
+            // Announces what presence says now, and only if it differs from the last announcement.
+            await AnnounceAsync(user, publish: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private void CloseHere(SessionInfo info, SessionEnd end)
     {
