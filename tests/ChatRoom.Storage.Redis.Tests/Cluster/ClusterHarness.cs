@@ -31,8 +31,11 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public string KeyPrefix { get; } = RedisServer.NewKeyPrefix();
 
-    /// <summary>Starts a node named <paramref name="node"/>; returns its port.</summary>
-    public async Task<ClusterNodeHandle> StartNodeAsync(string node, TimeSpan? lease = null, Action<ChatRoomOptions>? core = null)
+    /// <summary>
+    /// Starts a node named <paramref name="node"/>; returns its port. With <paramref name="link"/> the node reaches Redis
+    /// through that relay (so a test can cut this node off alone), else directly.
+    /// </summary>
+    public async Task<ClusterNodeHandle> StartNodeAsync(string node, TimeSpan? lease = null, Action<ChatRoomOptions>? core = null, RedisLink? link = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -44,7 +47,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
             o.ShutdownTimeout = TimeSpan.FromSeconds(5);
             o.SweepInterval = TimeSpan.FromMilliseconds(200);
         });
-        builder.Services.AddChatRoomRedis(Redis.Configuration, o =>
+        builder.Services.AddChatRoomRedis(link?.Configuration ?? Redis.Configuration, o =>
         {
             o.KeyPrefix = KeyPrefix;
             o.NodeId = node;
