@@ -163,6 +163,33 @@ public sealed class NodeCutOffTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.DoesNotContain(googleNotices.Received, n => n is ByeNotice or DisconnectedNotice);
     }
 
+    // Fails today: after the link returns the node re-reads messages and checks its own sessions, but never tells its
+    // users the presence changes whose signals it missed, and its record of what it last announced stays stale, so the
+    // change is not told until the user's presence changes again. The fix is in Core (the resynchronization), not here.
+    [Fact(Skip = "Fails: presence missed during a cut is never re-announced on the cut node (see the comment; reported to the lead)")]
+    public async Task Presence_changes_made_elsewhere_during_a_short_cut_reach_the_cut_nodes_users_once_the_link_returns()
+    {
+        var a = await _cluster.StartNodeAsync("node-a", TimeSpan.FromSeconds(20), link: _link);
+        var b = await _cluster.StartNodeAsync("node-b", TimeSpan.FromSeconds(20));
+        var (_, seasNotices) = await _cluster.LoginAsync(a, "seas");
+        var (columbia, _) = await _cluster.LoginAsync(b, "columbia");
+        var (google, _) = await _cluster.LoginAsync(b, "google");
+        await seasNotices.WaitForAsync<PresenceNotice>(p => p is { User: "google", Online: true });
+
+        _link.Cut();
+        await google.LogoutAsync();
+        await _cluster.LoginAsync(b, "csee4119");
+        Assert.Equal(SendOutcome.Queued, (await columbia.SendAsync("seas", "during")).Outcome);
+        _link.Restore();
+
+        // The node has caught up (the message sent meanwhile arrived); what presence says now must follow, as a lost
+        // signal leaves presence stale on one node only briefly (docs/scale-out.md).
+        Assert.Equal("during", (await seasNotices.WaitForAsync<MessageNotice>()).Message.Text);
+        await seasNotices.WaitForAsync<PresenceNotice>(p => p is { User: "google", Online: false });
+        await seasNotices.WaitForAsync<PresenceNotice>(p => p is { User: "csee4119", Online: true });
+        Assert.Equal(1, a.Sessions.Count);
+    }
+
     // Acknowledgements travel after the message is shown: poll Redis until they landed, for at most ClusterHarness.Wait.
     private async Task WaitNothingKeptAsync(params string[] users)
     {
