@@ -3,6 +3,7 @@ using ChatRoom.Client;
 using ChatRoom.Protocol;
 using ChatRoom.Routing;
 using ChatRoom.Sessions;
+using Xunit.Abstractions;
 
 namespace ChatRoom.Storage.Redis.Tests.Cluster;
 
@@ -12,7 +13,7 @@ namespace ChatRoom.Storage.Redis.Tests.Cluster;
 /// follow once the link returns; a cut longer than the lease and its grace has the other nodes end the cut node's
 /// sessions, which that node then closes itself, and nothing sent meanwhile is lost or handed over twice.
 /// </summary>
-public sealed class NodeCutOffTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+public sealed class NodeCutOffTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly ClusterHarness _cluster = new(redis);
     private readonly RedisLink _link = new(redis.Port);
@@ -161,6 +162,129 @@ public sealed class NodeCutOffTests(RedisServer redis) : IClassFixture<RedisServ
         await WaitNothingKeptAsync("seas", "foobar"); // each new session acknowledged what it was given: nothing stranded
         Assert.DoesNotContain(columbiaNotices.Received, n => n is ByeNotice or DisconnectedNotice);
         Assert.DoesNotContain(googleNotices.Received, n => n is ByeNotice or DisconnectedNotice);
+    }
+
+    [Fact]
+    public async Task A_silent_link_shorter_than_the_lease_refuses_commands_there_ends_no_session_and_hands_over_what_was_sent_meanwhile_once_back()
+    {
+        // No reset tells either end: the cut node's client library sees only commands that go unanswered.
+        var lease = TimeSpan.FromSeconds(20);
+        var a = await _cluster.StartNodeAsync("node-a", lease, link: _link);
+        var b = await _cluster.StartNodeAsync("node-b", lease);
+        var (seas, seasNotices) = await _cluster.LoginAsync(a, "seas");
+        var (columbia, columbiaNotices) = await _cluster.LoginAsync(b, "columbia");
+
+        var frozen = Stopwatch.StartNew();
+        _link.Freeze();
+
+        // A send reads the block list before it appends: refused, it was never written, so it is never stored.
+        var refused = await Assert.ThrowsAsync<ChatProtocolException>(() => seas.SendAsync("columbia", "refused"));
+        Assert.Contains("server-error", refused.Message, StringComparison.Ordinal);
+
+        // Redis still counts node A as listening, so node B may answer delivered: the signal waits in the network.
+        var during = Enumerable.Range(0, 10).Select(i => $"during-{i}").ToList();
+        foreach (var text in during)
+        {
+            Assert.Contains((await columbia.SendAsync("seas", text)).Outcome, new[] { SendOutcome.Delivered, SendOutcome.Queued });
+        }
+
+        Assert.True(frozen.Elapsed < lease, $"the silence lasted {frozen.Elapsed}, not shorter than the lease of {lease}");
+        _link.Thaw();
+
+        var shown = await seasNotices.WaitForCountAsync<MessageNotice>(during.Count);
+        Assert.Equal(during, shown.Select(m => m.Message.Text));
+        await SendOnceBackAsync(seas, "columbia", "after");
+        await columbiaNotices.WaitForAsync<MessageNotice>(m => m.Message.Text == "after");
+        Assert.Equal(["after"], columbiaNotices.Received.OfType<MessageNotice>().Select(m => m.Message.Text));
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // a second read of the store, if the library reconnected, would show by now
+        Assert.Equal(during.Count, seasNotices.Received.OfType<MessageNotice>().Count());
+        Assert.Equal(0, seas.DuplicatesSuppressed);
+        foreach (var notices in new[] { seasNotices, columbiaNotices })
+        {
+            Assert.DoesNotContain(notices.Received, n => n is ByeNotice or DisplacedNotice or DisconnectedNotice || n is PresenceNotice { Online: false });
+        }
+
+        Assert.Equal(1, a.Sessions.Count);
+    }
+
+    [Fact]
+    public async Task A_silent_link_longer_than_the_lease_and_its_grace_ends_the_cut_sessions_elsewhere_and_the_cut_node_closes_them_when_back()
+    {
+        var lease = TimeSpan.FromSeconds(1);
+        var a = await _cluster.StartNodeAsync("node-a", lease, link: _link);
+        var b = await _cluster.StartNodeAsync("node-b", lease);
+        var seen = new SeenMessageIds(); // one user's client, as the SDK keeps it across a reconnect
+        var (_, seasOldNotices) = await _cluster.LoginAsync(a, "seas", seen);
+        var (columbia, columbiaNotices) = await _cluster.LoginAsync(b, "columbia");
+
+        _link.Freeze();
+        var sent = Enumerable.Range(0, 5).Select(i => $"m-{i}").ToList();
+        foreach (var text in sent)
+        {
+            Assert.NotEqual(SendOutcome.Refused, (await columbia.SendAsync("seas", text)).Outcome);
+        }
+
+        await columbiaNotices.WaitForAsync<PresenceNotice>(p => p is { User: "seas", Online: false });
+        _link.Thaw();
+
+        // Whether or not its client library noticed the silence, node A finds on its next renewal that it went longer
+        // than a lease without one, and checks its sessions against presence.
+        Assert.Equal("expired", (await seasOldNotices.WaitForAsync<ByeNotice>()).Reason);
+        await seasOldNotices.WaitForAsync<DisconnectedNotice>();
+
+        // Node B answered delivered: the signals waited in the network and may reach the old session when it thaws,
+        // before node A's renewal finds the gap; whatever of them the old session's acknowledgements did not remove
+        // from Redis is handed to the new one again, and the client drops it. None is lost, and none is shown twice.
+        var old = seasOldNotices.Received.OfType<MessageNotice>().Select(m => m.Message.Text).ToList();
+        var (seasNew, seasNewNotices) = await _cluster.LoginAsync(b, "seas", seen);
+        Assert.Contains((await columbia.SendAsync("seas", "last")).Outcome, new[] { SendOutcome.Delivered, SendOutcome.Queued });
+        await seasNewNotices.WaitForAsync<MessageNotice>(m => m.Message.Text == "last"); // all kept before it came first
+        var shown = seasNewNotices.Received.OfType<MessageNotice>().Select(m => m.Message.Text).ToList();
+        output.WriteLine($"the old session was shown {old.Count} of {sent.Count}; the new one {shown.Count - 1}, and {seasNew.DuplicatesSuppressed} again (dropped)");
+        Assert.Equal([.. sent, "last"], old.Concat(shown));
+    }
+
+    // Fails today. A command that times out on a silent link was written to the socket already, and Redis carries it out when the
+    // link returns: server-error ("try again") must then not have meant "not done". A block is the first command whose
+    // first Redis call is its write (a send reads the block list first, so a refused send is never stored).
+    [Fact(Skip = "Fails: a block answered server-error on a silent link takes effect once the link returns (reported to the lead)")]
+    public async Task A_block_refused_on_a_silent_link_does_not_take_effect_when_the_link_returns()
+    {
+        var a = await _cluster.StartNodeAsync("node-a", TimeSpan.FromSeconds(20), link: _link);
+        var b = await _cluster.StartNodeAsync("node-b", TimeSpan.FromSeconds(20));
+        var (seas, _) = await _cluster.LoginAsync(a, "seas");
+        var (columbia, _) = await _cluster.LoginAsync(b, "columbia");
+
+        _link.Freeze();
+        var refused = await Assert.ThrowsAsync<ChatProtocolException>(() => seas.BlockAsync("columbia"));
+        Assert.Contains("server-error", refused.Message, StringComparison.Ordinal);
+        _link.Thaw();
+
+        // Once node A answers again, whatever Redis did with the refused block has been done (one connection, in order).
+        await SendOnceBackAsync(seas, "columbia", "after");
+        Assert.NotEqual(SendOutcome.Refused, (await columbia.SendAsync("seas", "am I blocked?")).Outcome);
+    }
+
+    // Fails today: the broadcast is published to the other nodes before the recipients elsewhere are counted; on a
+    // silent link the publish times out but was written, the count fails (server-error), and the publish is carried
+    // out when the link returns, so everyone elsewhere gets a broadcast its sender was told failed.
+    [Fact(Skip = "Fails: a broadcast answered server-error on a silent link reaches the other nodes' users once it returns (reported to the lead)")]
+    public async Task A_broadcast_refused_on_a_silent_link_reaches_nobody_when_the_link_returns()
+    {
+        var a = await _cluster.StartNodeAsync("node-a", TimeSpan.FromSeconds(20), link: _link);
+        var b = await _cluster.StartNodeAsync("node-b", TimeSpan.FromSeconds(20));
+        var (seas, _) = await _cluster.LoginAsync(a, "seas");
+        var (_, columbiaNotices) = await _cluster.LoginAsync(b, "columbia");
+
+        _link.Freeze();
+        var refused = await Assert.ThrowsAsync<ChatProtocolException>(() => seas.BroadcastAsync("refused"));
+        Assert.Contains("server-error", refused.Message, StringComparison.Ordinal);
+        _link.Thaw();
+
+        // Signals from node A to node B keep their order: whatever became of the refused broadcast arrives before this.
+        await SendOnceBackAsync(seas, "columbia", "after");
+        await columbiaNotices.WaitForAsync<MessageNotice>(m => m.Message.Text == "after");
+        Assert.Equal(["after"], columbiaNotices.Received.OfType<MessageNotice>().Select(m => m.Message.Text));
     }
 
     // Fails today: after the link returns the node re-reads messages and checks its own sessions, but never tells its

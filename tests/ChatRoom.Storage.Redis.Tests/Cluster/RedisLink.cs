@@ -6,7 +6,9 @@ namespace ChatRoom.Storage.Redis.Tests.Cluster;
 /// <summary>
 /// A node's network link to Redis, as a TCP relay on a 127.0.0.1 port of its own: every connection accepted is relayed to
 /// the Redis port. <see cref="Cut"/> drops every relayed connection at once (a reset, as a broken link shows to both
-/// ends) and refuses new ones until <see cref="Restore"/>; Redis and the other nodes' links are untouched.
+/// ends) and refuses new ones until <see cref="Restore"/>; <see cref="Freeze"/> instead stops carrying bytes, either way,
+/// on every connection, old or new, without closing any, as a network that silently drops packets does, until
+/// <see cref="Thaw"/> carries what waited. Redis and the other nodes' links are untouched.
 /// </summary>
 internal sealed class RedisLink : IAsyncDisposable
 {
@@ -20,6 +22,7 @@ internal sealed class RedisLink : IAsyncDisposable
     private readonly HashSet<Relay> _relays = [];
     private readonly Task _accepting;
     private bool _cut;
+    private TaskCompletionSource _flowing = Flowing();
 
     public RedisLink(int redisPort)
     {
@@ -62,8 +65,30 @@ internal sealed class RedisLink : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops carrying bytes on every connection, old and new, and closes none: both ends hear nothing.</summary>
+    public void Freeze()
+    {
+        lock (_relays)
+        {
+            if (_flowing.Task.IsCompleted)
+            {
+                _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Carries bytes again, first those that waited.</summary>
+    public void Thaw()
+    {
+        lock (_relays)
+        {
+            _flowing.TrySetResult();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Thaw();
         await _disposing.CancelAsync();
         _listener.Stop();
         await _accepting;
@@ -122,7 +147,7 @@ internal sealed class RedisLink : IAsyncDisposable
                 continue;
             }
 
-            var relay = new Relay(accepted, upstream);
+            var relay = new Relay(accepted, upstream, WhenFlowing);
             lock (_relays)
             {
                 // Cut while this one connected upstream: it must not slip through.
@@ -146,6 +171,21 @@ internal sealed class RedisLink : IAsyncDisposable
         }
     }
 
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
+
+    private Task WhenFlowing()
+    {
+        lock (_relays)
+        {
+            return _flowing.Task;
+        }
+    }
+
     // Closed with a reset rather than a graceful close: the other end learns at once, as from a broken link.
     private static void Reset(Socket socket)
     {
@@ -161,7 +201,7 @@ internal sealed class RedisLink : IAsyncDisposable
     }
 
     /// <summary>One relayed connection: bytes copied both ways until either end closes or the link drops it.</summary>
-    private sealed class Relay(Socket client, Socket upstream)
+    private sealed class Relay(Socket client, Socket upstream, Func<Task> whenFlowing)
     {
         private int _dropped;
 
@@ -186,19 +226,22 @@ internal sealed class RedisLink : IAsyncDisposable
             }
         }
 
-        private static async Task CopyAsync(Socket from, Socket to)
+        private async Task CopyAsync(Socket from, Socket to)
         {
             var buffer = new byte[16 * 1024];
             try
             {
                 while (true)
                 {
+                    // Frozen: bytes wait in the sockets' buffers, as in a network's, and flow on when it thaws.
+                    await whenFlowing();
                     var read = await from.ReceiveAsync(buffer, SocketFlags.None);
                     if (read == 0)
                     {
                         return;
                     }
 
+                    await whenFlowing();
                     await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
                 }
             }
