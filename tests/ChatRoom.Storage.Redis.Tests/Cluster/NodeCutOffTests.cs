@@ -244,9 +244,9 @@ public sealed class NodeCutOffTests(RedisServer redis, ITestOutputHelper output)
         Assert.Equal([.. sent, "last"], old.Concat(shown));
     }
 
-    // Fails today. A command that times out on a silent link was written to the socket already, and Redis carries it out when the
-    // link returns: server-error ("try again") must then not have meant "not done". A block is the first command whose
-    // first Redis call is its write (a send reads the block list first, so a refused send is never stored).
+    // Fails today. A command that times out on a silent link was written to the socket already, and Redis carries it out
+    // when the link returns: server-error ("try again") must then not have meant "not done". A block's first Redis call
+    // is its write (a send reads the block list first, so a refused send is never stored).
     [Fact(Skip = "Fails: a block answered server-error on a silent link takes effect once the link returns (reported to the lead)")]
     public async Task A_block_refused_on_a_silent_link_does_not_take_effect_when_the_link_returns()
     {
