@@ -31,8 +31,11 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public string KeyPrefix { get; } = RedisServer.NewKeyPrefix();
 
-    /// <summary>Starts a node named <paramref name="node"/>; returns its port.</summary>
-    public async Task<ClusterNodeHandle> StartNodeAsync(string node, TimeSpan? lease = null, Action<ChatRoomOptions>? core = null)
+    /// <summary>
+    /// Starts a node named <paramref name="node"/>; returns its port. With <paramref name="link"/> the node reaches Redis
+    /// through that relay (so a test can cut this node off alone), else directly.
+    /// </summary>
+    public async Task<ClusterNodeHandle> StartNodeAsync(string node, TimeSpan? lease = null, Action<ChatRoomOptions>? core = null, RedisLink? link = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -44,7 +47,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
             o.ShutdownTimeout = TimeSpan.FromSeconds(5);
             o.SweepInterval = TimeSpan.FromMilliseconds(200);
         });
-        builder.Services.AddChatRoomRedis(Redis.Configuration, o =>
+        builder.Services.AddChatRoomRedis(link?.Configuration ?? Redis.Configuration, o =>
         {
             o.KeyPrefix = KeyPrefix;
             o.NodeId = node;
@@ -62,16 +65,19 @@ internal sealed class ClusterHarness : IAsyncDisposable
         return new ClusterNodeHandle(node, host);
     }
 
-    /// <summary>Connects to <paramref name="node"/> and logs <paramref name="user"/> in; notices are collected from the start.</summary>
-    public async Task<(ChatClient Client, Notices Notices)> LoginAsync(ClusterNodeHandle node, string user)
+    /// <summary>
+    /// Connects to <paramref name="node"/> and logs <paramref name="user"/> in; notices are collected from the start.
+    /// Clients given one <paramref name="seen"/> drop a message another of them was shown, as one SDK client across reconnects.
+    /// </summary>
+    public async Task<(ChatClient Client, Notices Notices)> LoginAsync(ClusterNodeHandle node, string user, SeenMessageIds? seen = null)
     {
-        var client = await ConnectAsync(node);
+        var client = await ConnectAsync(node, seen: seen);
         var notices = new Notices(client);
         Assert.IsType<Auth.LoginSuccess>(await client.LoginAsync(user, Passwords[user]));
         return (client, notices);
     }
 
-    public async Task<ChatClient> ConnectAsync(ClusterNodeHandle node, int? peerPort = null)
+    public async Task<ChatClient> ConnectAsync(ClusterNodeHandle node, int? peerPort = null, SeenMessageIds? seen = null)
     {
         var client = await ChatClient.ConnectAsync(new ChatClientOptions
         {
@@ -81,6 +87,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
             RequestTimeout = Wait,
             ConnectTimeout = Wait,
             HeartbeatInterval = TimeSpan.FromHours(1),
+            SeenMessages = seen,
         });
         lock (_clients)
         {
