@@ -131,11 +131,16 @@ internal sealed class MessageRouter : IMessageRouter
         }
 
         var message = new ChatMessage(MessageId.New(_time), MessageKind.Broadcast, from, null, text, _time.GetUtcNow());
+
+        // Counted before anything goes out: a count that fails (the store is away) refuses the broadcast before anyone
+        // has it, and the sender's retry is not a second copy. The publish itself never fails the command: a signal
+        // that cannot be sent is lost, and one sent on a link that stalls may still arrive.
+        var elsewhere = _cluster.Clustered ? await CountRecipientsElsewhereAsync(from, cancellationToken).ConfigureAwait(false) : 0;
         var (sent, skipped) = await PostBroadcastHereAsync(message, cancellationToken).ConfigureAwait(false);
         if (_cluster.Clustered)
         {
             await _cluster.Bus.PublishAsync(new BroadcastSignal(message), cancellationToken).ConfigureAwait(false);
-            sent += await CountRecipientsElsewhereAsync(from, cancellationToken).ConfigureAwait(false);
+            sent += elsewhere;
         }
 
         // The server's log may know who was skipped; the sender must not (see BroadcastResult).
