@@ -61,6 +61,9 @@ internal sealed class RedisKeys
     /// <summary>Set by the first sweep that finds <paramref name="node"/>'s lease gone; its age says how long it has been gone.</summary>
     public RedisKey NodeMissing(string node) => Prefix + "node-missing:" + node;
 
+    /// <summary>A hash: when (Redis time, ms) a sweep last ran and when sweeping last resumed after a gap of over a lease.</summary>
+    public RedisKey SweepClock => Prefix + "sweep-clock";
+
     /// <summary>
     /// String with a time to live: the consent question <paramref name="requester"/> asked <paramref name="target"/>. The
     /// requester's length comes first, so no two pairs of names make the same key.

@@ -13,11 +13,14 @@ namespace ChatRoom.Storage.Redis.Cluster;
 /// </summary>
 internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposable
 {
-    // KEYS: the node's lease, the nodes set. ARGV: node, lease ms. Being in the set is what brings signals for every
-    // node here (RedisClusterBus publishes on each member's channel); a sweep that finds the lease lapsed removes it.
+    // KEYS: the node's lease, the nodes set, its missing marker. ARGV: node, lease ms. Being in the set is what brings
+    // signals for every node here (RedisClusterBus publishes on each member's channel); a sweep that finds the lease
+    // lapsed removes it. A marker a sweep set before this renewal is dropped: the node is alive, and an old marker must
+    // not count a later outage towards ending its sessions.
     private const string RenewScript = """
         redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
         redis.call('SADD', KEYS[2], ARGV[1])
+        redis.call('DEL', KEYS[3])
         return 0
         """;
 
@@ -251,7 +254,7 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
             var keys = _gateway.Keys;
             await _gateway.Database.ScriptEvaluateAsync(
                 RenewScript,
-                [keys.NodeLease(_identity.NodeId), keys.Nodes],
+                [keys.NodeLease(_identity.NodeId), keys.Nodes, keys.NodeMissing(_identity.NodeId)],
                 [_identity.NodeId, (long)_identity.Lease.TotalMilliseconds]).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _leaseFailing, 0) == 1)
             {

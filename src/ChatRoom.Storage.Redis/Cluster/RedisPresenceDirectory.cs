@@ -72,8 +72,22 @@ internal sealed class RedisPresenceDirectory : IPresenceService
           redis.call('SREM', ARGV[1] .. 'node-users:' .. v[3], user)
           table.insert(out, v[1]); table.insert(out, v[2])
         end
-        for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])) do expire(user, nil) end
         local lease = tonumber(ARGV[3])
+        -- Redis time, the same for every node. No sweep for over a lease means Redis (or every node) was away: nobody
+        -- could renew a lease or record a heartbeat meanwhile, so that time must not count against anyone. Missing
+        -- leases start their grace again, and heartbeats are not judged until a heartbeat timeout has passed since.
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local clock = redis.call('HMGET', KEYS[3], 'last', 'resumed')
+        local resumed = tonumber(clock[2]) or 0
+        if clock[1] and now - tonumber(clock[1]) > lease then
+          resumed = now
+          for _, node in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[1] .. 'node-missing:' .. node) end
+        end
+        redis.call('HSET', KEYS[3], 'last', now, 'resumed', resumed)
+        if now - resumed >= tonumber(ARGV[4]) then
+          for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])) do expire(user, nil) end
+        end
         for _, node in ipairs(redis.call('SMEMBERS', KEYS[2])) do
           local missing = ARGV[1] .. 'node-missing:' .. node -- RedisKeys.NodeMissing
           if redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 1 then
@@ -181,8 +195,8 @@ internal sealed class RedisPresenceDirectory : IPresenceService
         var cutoff = Milliseconds(now - _options.CurrentValue.HeartbeatTimeout);
         var result = await _redis.ScriptAsync(
             SweepScript,
-            [_redis.Keys.Online, _redis.Keys.Nodes],
-            [_redis.Keys.Prefix, cutoff, (long)_node.Lease.TotalMilliseconds],
+            [_redis.Keys.Online, _redis.Keys.Nodes, _redis.Keys.SweepClock],
+            [_redis.Keys.Prefix, cutoff, (long)_node.Lease.TotalMilliseconds, (long)_options.CurrentValue.HeartbeatTimeout.TotalMilliseconds],
             "expire sessions",
             cancellationToken).ConfigureAwait(false);
         return ReadAll((RedisResult[])result!);

@@ -179,6 +179,19 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task A_renewal_drops_the_missing_marker_a_sweep_set_before_it()
+    {
+        var time = new FakeTimeProvider();
+        await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
+        // A sweep found the lease missing (Redis had just come back) before this renewal.
+        await _kit.Raw.StringSetAsync(_kit.Keys.NodeMissing("node-b"), "1", TimeSpan.FromMinutes(5));
+
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        await WaitForAsync(() => _kit.Raw.KeyExistsAsync(_kit.Keys.NodeMissing("node-b")), static exists => !exists);
+    }
+
+    [Fact]
     public async Task A_node_swept_out_after_its_lease_lapsed_hears_signals_for_all_again_after_its_next_renewal()
     {
         var time = new FakeTimeProvider();

@@ -349,6 +349,82 @@ public sealed class RedisPresenceDirectoryTests(RedisServer server, ITestOutputH
     private static DateTimeOffset Milliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
     // Records compare times by instant; the heartbeat comes back in UTC at ms precision, the rest exactly.
+    [Fact]
+    public async Task A_missing_lease_seen_just_before_an_outage_is_given_its_full_grace_again_when_Redis_returns()
+    {
+        // Redis came back, a sweep found node-a's lease missing before node-a could renew it, then Redis went away again
+        // for longer than a lease. The outage must not count towards ending node-a's sessions (attack finding H1).
+        var lease = TimeSpan.FromSeconds(1);
+        await using var own = await RedisServer.StartAsync();
+        await using var kit = await ClusterTestKit.StartAsync(own);
+        var a = await kit.PresenceAsync("node-a", lease);
+        var sweeper = await kit.PresenceAsync("node-b", lease);
+        await a.LoginAsync(kit.NewSession("ann", "node-a"));
+        await kit.Raw.KeyDeleteAsync(kit.Keys.NodeLease("node-a"));
+        Assert.Empty(await sweeper.SweepAsync());
+        Assert.True(await kit.Raw.KeyExistsAsync(kit.Keys.NodeMissing("node-a")));
+
+        own.Stop();
+        await Task.Delay(lease * 1.5); // the outage: Redis's own clock must move on
+        await own.StartAsync();
+
+        var resumed = Stopwatch.StartNew();
+        Assert.Empty(await SweepUntilAsync(sweeper, TimeSpan.FromSeconds(1))); // a lease of sweeps, every 100 ms
+        Assert.NotNull(await sweeper.FindAsync("ann"));
+
+        // Never renewed after all: node-a is dead, and its sessions end a grace after Redis returned, not before.
+        var ended = await SweepUntilAsync(sweeper, TimeSpan.FromSeconds(10), stopAtFirst: true);
+        Assert.Equal("ann", Assert.Single(ended).User);
+        Assert.True(resumed.Elapsed >= lease, $"ended {resumed.Elapsed} after Redis returned");
+    }
+
+    [Fact]
+    public async Task After_an_outage_longer_than_the_heartbeat_timeout_sessions_get_a_whole_timeout_to_beat_again()
+    {
+        await using var own = await RedisServer.StartAsync();
+        await using var kit = await ClusterTestKit.StartAsync(own);
+        kit.Options.HeartbeatTimeout = TimeSpan.FromSeconds(2);
+        var sweeper = await kit.PresenceAsync("node-b", TimeSpan.FromSeconds(1));
+        var session = kit.NewSession("ann", "node-c");
+        await sweeper.LoginAsync(session);
+        // node-c stays alive throughout (its lease outlasts the test): only the heartbeat can end ann's session.
+        await kit.Raw.StringSetAsync(kit.Keys.NodeLease("node-c"), "1", TimeSpan.FromMinutes(5));
+        Assert.Empty(await sweeper.SweepAsync());
+
+        own.Stop();
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // longer than a lease: nobody could sweep or beat
+        kit.Time.Advance(TimeSpan.FromSeconds(10)); // the node's clock: ann's last recorded beat is long past the timeout
+        await own.StartAsync();
+
+        var resumed = Stopwatch.StartNew();
+        Assert.Empty(await SweepUntilAsync(sweeper, TimeSpan.FromSeconds(1)));
+        Assert.NotNull(await sweeper.FindAsync("ann"));
+
+        // No beat comes: ann's session ends once a whole timeout has passed in Redis since sweeping resumed.
+        var ended = await SweepUntilAsync(sweeper, TimeSpan.FromSeconds(10), stopAtFirst: true);
+        Assert.Equal("ann", Assert.Single(ended).User);
+        Assert.True(resumed.Elapsed >= kit.Options.HeartbeatTimeout, $"ended {resumed.Elapsed} after Redis returned");
+    }
+
+    /// <summary>Sweeps every 100 ms for <paramref name="duration"/> (or until one ends something), returning what they ended.</summary>
+    private static async Task<List<SessionInfo>> SweepUntilAsync(RedisPresenceDirectory sweeper, TimeSpan duration, bool stopAtFirst = false)
+    {
+        var ended = new List<SessionInfo>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            ended.AddRange(await sweeper.SweepAsync());
+            if (stopAtFirst && ended.Count > 0)
+            {
+                return ended;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return ended;
+    }
+
     private static void AssertSame(SessionInfo? expected, SessionInfo? actual)
     {
         Assert.NotNull(expected);
