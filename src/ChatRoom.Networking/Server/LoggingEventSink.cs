@@ -13,8 +13,10 @@ namespace ChatRoom.Server;
 /// who wrote to whom. Failed logins and refusals are Debug too, so guessing cannot flood the log; an address locking is a
 /// Warning. Successful logins, takeovers, logouts, blocks and consent stay at Information or above.
 /// </summary>
-internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger) : IChatEventSink
+internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger, TimeProvider time) : IChatEventSink
 {
+    private readonly StoreFailureLog _uncounted = new(time);
+
     public void OnEvent(ChatEvent chatEvent)
     {
         switch (chatEvent)
@@ -25,7 +27,10 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
             case AddressLockedOut { Started: true } e: AddressLockStarted(logger, e.RemoteAddress, e.Remaining); break;
             case AddressLockedOut e: AddressRefused(logger, e.User, e.RemoteAddress, e.Remaining); break;
             case LoginSlowedDown e: SlowedDown(logger, e.User, e.RemoteAddress, e.RetryAfter); break;
-            case LoginCheckFailed e: CheckFailed(logger, e.Error, e.User, e.RemoteAddress); break;
+            // While the store is away every login fails so (hundreds a second in a reconnect storm): logged like
+            // refused commands, the first in full, then at most once per 10 s with a count.
+            case LoginCheckFailed e when _uncounted.ShouldLog(out var unlogged): CheckFailed(logger, e.Error, e.User, e.RemoteAddress, unlogged); break;
+            case LoginCheckFailed: break;
             case LockoutsPurged e: Purged(logger, e.Count); break;
             case UserLoggedOut e: LoggedOut(logger, e.Session.User, e.Reason); break;
             case SessionDisplaced e: Displaced(logger, e.Previous.User, e.Previous.RemoteAddress, e.Current.RemoteAddress); break;
@@ -64,8 +69,8 @@ internal sealed partial class LoggingEventSink(ILogger<LoggingEventSink> logger)
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Login slowed down: {User} from {Address}, try again in {RetryAfter}")]
     private static partial void SlowedDown(ILogger logger, string user, string address, TimeSpan retryAfter);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "Login refused: {User} from {Address}; the attempt could not be counted")]
-    private static partial void CheckFailed(ILogger logger, Exception error, string user, string address);
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "Login refused: {User} from {Address}; the attempt could not be counted ({Unlogged} more such refusals since the last one logged; at most one is logged every 10 s)")]
+    private static partial void CheckFailed(ILogger logger, Exception error, string user, string address, int unlogged);
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Lockouts purged: {Count} idle records removed")]
     private static partial void Purged(ILogger logger, int count);

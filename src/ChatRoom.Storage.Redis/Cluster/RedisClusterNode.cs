@@ -141,11 +141,11 @@ internal sealed partial class RedisClusterNode : IHostedService, IAsyncDisposabl
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        LinkRestored(_logger, _identity.NodeId, e.ConnectionType);
-
-        // One catch-up at a time; a link restored while one runs has it go round once more.
+        // One catch-up at a time; a link restored while one runs has it go round once more. Logged per catch-up, not
+        // per reconnection: the library may reconnect many times a second to a Redis still loading its data.
         if (Interlocked.Increment(ref _restorations) == 1)
         {
+            LinkRestored(_logger, _identity.NodeId, e.ConnectionType);
             _ = CatchUpAsync();
         }
     }

@@ -30,6 +30,30 @@ public sealed class LoginDefenceServerTests
     }
 
     [Fact]
+    public async Task Logins_refused_while_lockouts_cannot_be_written_are_logged_once_then_once_per_ten_seconds_with_the_count()
+    {
+        var store = new BreakableLockoutStore { Broken = true };
+        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton<ILockoutStore>(store));
+        var raw = await server.ConnectRawAsync();
+        const string Line = "the attempt could not be counted";
+
+        for (var i = 0; i < 50; i++)
+        {
+            await raw.SendAsync($"login seas guess{i}\n");
+            await raw.ExpectAsync("error server-error :login refused");
+        }
+
+        Assert.Single(server.Logs.Lines, l => l.Contains(Line, StringComparison.Ordinal));
+
+        server.Time.Advance(TimeSpan.FromSeconds(10));
+        await raw.SendAsync("login seas guess-after\n");
+        await raw.ExpectAsync("error server-error :login refused");
+
+        await server.Logs.WaitForAsync(Line, 2);
+        Assert.Contains(server.Logs.Lines, l => l.Contains(Line + " (49 more such refusals", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_name_locked_from_one_address_still_logs_in_from_another()
     {
         await using var server = await TestServer.StartAsync();
