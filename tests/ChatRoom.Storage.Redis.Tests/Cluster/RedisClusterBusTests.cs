@@ -249,9 +249,9 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         Assert.False(b.Handler.Resynchronized.Task.IsCompleted);
         await _kit.Raw.KeyDeleteAsync(_kit.Keys.Nodes);
 
-        // The first retry comes a quarter second later, long before the renewal timer's tick (ten seconds).
-        time.Advance(TimeSpan.FromMilliseconds(250));
-        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        // The first retry comes a quarter second later, long before the renewal timer's tick (ten seconds): the clock
+        // is moved on in small steps (the retry's wait may start after the failure is logged), five seconds at most.
+        await WaitForAsync(() => b.Handler.Resynchronized.Task.IsCompleted, static done => done, time);
         Assert.True(await _kit.Raw.KeyExistsAsync(lease));
         Assert.Contains("node-b", await _kit.MembersAsync(_kit.Keys.Nodes));
     }
@@ -262,18 +262,16 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
         var time = new FakeTimeProvider();
         var b = await StartNodeAsync("node-b", TimeSpan.FromSeconds(30), time);
         b.Handler.FailingResynchronizations = 2;
+        b.Handler.Clock = time;
 
         await DropOtherClientsAsync();
-        await WaitForAsync(() => b.Handler.ResynchronizeCalls, static calls => calls == 1);
+        // The clock moves on in 50 ms steps; each retry can only come once its wait has passed on it.
+        await WaitForAsync(() => b.Handler.Resynchronized.Task.IsCompleted, static done => done, time);
 
-        time.Advance(TimeSpan.FromMilliseconds(250));
-        await WaitForAsync(() => b.Handler.ResynchronizeCalls, static calls => calls == 2);
-        // The second wait is twice the first: a quarter second more is not enough.
-        time.Advance(TimeSpan.FromMilliseconds(250));
-        Assert.False(b.Handler.Resynchronized.Task.IsCompleted);
-        Assert.Equal(2, b.Handler.ResynchronizeCalls);
-        time.Advance(TimeSpan.FromMilliseconds(250));
-        await b.Handler.Resynchronized.Task.WaitAsync(s_wait);
+        var calls = b.Handler.ResynchronizeTimes.ToArray();
+        Assert.True(calls.Length >= 3, $"{calls.Length} calls");
+        Assert.True(calls[1] - calls[0] >= TimeSpan.FromMilliseconds(250), $"first wait {calls[1] - calls[0]}");
+        Assert.True(calls[2] - calls[1] >= TimeSpan.FromMilliseconds(500), $"second wait {calls[2] - calls[1]}"); // doubled
         Assert.Equal(2, b.Logs.GetSnapshot().Count(static r => r.Message == "A cluster signal could not be carried out"));
     }
 
@@ -381,10 +379,13 @@ public sealed class RedisClusterBusTests(RedisServer server) : IClassFixture<Red
 
         public int FailingResynchronizations { get; set; }
 
-        public int ResynchronizeCalls => Volatile.Read(ref _resynchronizeCalls);
+        public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+        public System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> ResynchronizeTimes { get; } = new();
 
         public ValueTask ResynchronizeAsync(CancellationToken cancellationToken = default)
         {
+            ResynchronizeTimes.Enqueue(Clock.GetUtcNow());
             if (Interlocked.Increment(ref _resynchronizeCalls) <= FailingResynchronizations)
             {
                 throw new InvalidOperationException("resynchronization failed");
