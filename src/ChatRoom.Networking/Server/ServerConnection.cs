@@ -186,7 +186,8 @@ internal sealed class ServerConnection : ISessionConnection, IAsyncDisposable
         CloseWith(end.Reason switch
         {
             LogoutReason.Displaced => new DisplacedNotice(end.NewAddress ?? "unknown"),
-            LogoutReason.Expired => new ByeNotice("expired", $"no heartbeat for {_heartbeatTimeout.TotalSeconds:0} s; you are logged out"),
+            // In a cluster a session also expires when its node lost touch with the others for longer than its lease.
+            LogoutReason.Expired => new ByeNotice("expired", $"your session expired (no heartbeat for {_heartbeatTimeout.TotalSeconds:0} s, or this server lost touch with the others); log in again"),
             _ => new ByeNotice("shutdown", "the server is shutting down"),
         });
     }

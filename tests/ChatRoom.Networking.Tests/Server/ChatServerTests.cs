@@ -148,7 +148,9 @@ public sealed class ChatServerTests
         await columbia.HeartbeatAsync();
         server.Time.Advance(TimeSpan.FromSeconds(40));
 
-        Assert.Equal("expired", (await seasInbox.WaitForAsync<ByeNotice>()).Reason);
+        var bye = await seasInbox.WaitForAsync<ByeNotice>();
+        Assert.Equal("expired", bye.Reason);
+        Assert.Contains("no heartbeat for 75 s, or this server lost touch with the others", bye.Text, StringComparison.Ordinal);
         await seasInbox.WaitForAsync<DisconnectedNotice>();
         await columbiaInbox.WaitForAsync<PresenceNotice>(p => p is { User: "seas", Online: false });
         Assert.Equal(["columbia"], await columbia.GetOnlineUsersAsync());
