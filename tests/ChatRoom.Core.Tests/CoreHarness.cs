@@ -49,10 +49,10 @@ internal sealed class CoreHarness : IDisposable
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
     /// <summary>Logs <paramref name="user"/> in through the session engine on a recording connection and starts delivery.</summary>
-    public async Task<SessionInfo> OnlineAsync(string user, int? peerPort = 40000, string address = "10.0.0.1", string? peerAddress = null, RecordingConnection? connection = null)
+    public async Task<SessionInfo> OnlineAsync(string user, int? peerPort = 40000, string address = "10.0.0.1", string? peerAddress = null, RecordingConnection? connection = null, string? peerPin = null)
     {
         connection ??= new RecordingConnection(address);
-        var login = await Sessions.LoginAsync(connection, user, Passwords[user], peerPort, peerAddress);
+        var login = await Sessions.LoginAsync(connection, user, Passwords[user], peerPort, peerAddress, peerPin);
         var session = Assert.IsType<ChatSession>(login.Session);
         _sessions[session.Id] = session;
         await Sessions.StartAsync(session);

@@ -129,4 +129,18 @@ public sealed class PresenceServiceTests : IDisposable
         Assert.Equal([silent], await Presence.SweepAsync());
         Assert.NotNull(await Presence.FindAsync("columbia"));
     }
+
+    [Fact]
+    public async Task One_sweep_returns_every_session_that_expired_not_only_the_last_one_found()
+    {
+        var seas = await _core.OnlineAsync("seas");
+        var columbia = await _core.OnlineAsync("columbia");
+        var foobar = await _core.OnlineAsync("foobar");
+        _core.Time.Advance(TimeSpan.FromSeconds(31));
+
+        var expired = await Presence.SweepAsync();
+
+        Assert.Equal([columbia, foobar, seas], expired.OrderBy(s => s.User, StringComparer.Ordinal));
+        Assert.Empty(await Presence.ListAsync());
+    }
 }
