@@ -283,6 +283,6 @@ public abstract class OfflineStoreContract : StoreContract<IOfflineStore>
         // Processor time (of this process and the store's own, see ProcessorTime), so that a machine busy with other
         // work does not fail it; wall time only has to show that it ends.
         Assert.True(processorTime < BulkProcessorBudget, $"used {processorTime} of processor time in {clock.Elapsed} (budget {BulkProcessorBudget})");
-        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), $"took {clock.Elapsed}"); // 13 s alone; 2 min on a box three times oversubscribed
     }
 }

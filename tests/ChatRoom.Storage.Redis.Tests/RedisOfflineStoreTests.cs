@@ -186,6 +186,6 @@ public sealed class RedisOfflineStoreBehaviourTests(RedisServer server, ITestOut
         Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Sequence + 1 == p.Second.Sequence), "sequences are consecutive");
         Assert.Empty(await store.ReadAsync("seas", 0, 10));
         Assert.Equal(0, (long)await node.GetDatabase().HashGetAsync(_prefix + "{seas}:mbox", "bytes"));
-        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), $"took {clock.Elapsed}"); // about 9 s alone: only that it ends
     }
 }
